@@ -1,0 +1,153 @@
+//! The `kith` command line: each command parses its arguments and calls into a module.
+
+mod admin;
+
+use crate::config::{Config, Overrides};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Kith: an on-premises CRM in one executable.
+#[derive(Parser)]
+#[command(name = "kith", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, built-in defaults apply.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data folder (holds the database); created when missing.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address and port to listen on, e.g. 0.0.0.0:8080.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check or export the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check or migrate the database.
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Show or check the configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `kith user ...`.
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Create a user. Without --password-stdin a strong password is generated and printed once.
+    Add {
+        /// Email, used to sign in.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// admin, manager, sales, service or viewer.
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+    /// Set a user's password and sign them out everywhere.
+    Passwd {
+        /// The user's email.
+        email: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user and end all their sessions at once.
+    Disable {
+        /// The user's email.
+        email: String,
+    },
+}
+
+/// `kith audit ...`.
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain: OK with count and head, or the first broken entry (exit 1).
+    Verify,
+    /// Write entries as CSV to standard output.
+    Export {
+        /// Only entries from this date (YYYY-MM-DD, UTC) on.
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+    },
+}
+
+/// `kith db ...`.
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Run SQLite's integrity and foreign key checks.
+    Check,
+    /// Bring the database to this version's schema.
+    Migrate,
+}
+
+/// `kith config ...`.
+#[derive(Subcommand)]
+pub enum ConfigCommand {
+    /// Load every layer and print the effective configuration.
+    Check,
+    /// Print the documented default configuration file.
+    Default,
+}
+
+/// Parses the command line, runs the command, and turns failure into a one-line reason
+/// on standard error with a non-zero exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let reason = format!("{e:#}");
+            eprintln!("kith: {}", reason.lines().collect::<Vec<_>>().join(" "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Config(ConfigCommand::Default) = cli.command {
+        print!("{}", crate::config::example());
+        return Ok(());
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.clone(),
+        _ => None,
+    };
+    let config = Config::load(&Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data.clone(),
+        listen,
+    })?;
+    match cli.command {
+        Command::Serve { .. } => admin::serve(config),
+        Command::User(cmd) => admin::user(&config, cmd),
+        Command::Audit(cmd) => admin::audit(&config, cmd),
+        Command::Db(cmd) => admin::db(&config, cmd),
+        Command::Config(_) => {
+            print!("{}", config.to_toml());
+            eprintln!("configuration OK");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! SQL for users.
+
+use crate::auth::Role;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::Serialize;
+
+/// A user as stored, including the password hash (never sent to a template).
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// Id.
+    pub id: i64,
+    /// Email (sign-in name).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Preferred language.
+    pub language: Option<String>,
+    /// When disabled, if disabled.
+    pub disabled_at: Option<String>,
+    /// Created.
+    pub created_at: String,
+    /// Version for optimistic concurrency.
+    pub version: i64,
+}
+
+/// What pages show about a user.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    /// Id.
+    pub id: i64,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Preferred language.
+    pub language: Option<String>,
+    /// Disabled since.
+    pub disabled_at: Option<String>,
+    /// Created.
+    pub created_at: String,
+    /// Version.
+    pub version: i64,
+}
+
+impl From<UserRow> for UserView {
+    fn from(u: UserRow) -> Self {
+        UserView {
+            id: u.id,
+            email: u.email,
+            name: u.name,
+            role: u.role,
+            language: u.language,
+            disabled_at: u.disabled_at,
+            created_at: u.created_at,
+            version: u.version,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, email, name, role, password_hash, language, disabled_at, created_at, version";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let role: String = r.get(3)?;
+    Ok(UserRow {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        password_hash: r.get(4)?,
+        language: r.get(5)?,
+        disabled_at: r.get(6)?,
+        created_at: r.get(7)?,
+        version: r.get(8)?,
+    })
+}
+
+/// Number of active administrators.
+pub fn count_admins(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL",
+        [],
+        |r| r.get(0),
+    )
+}
+
+/// A user by email (case-insensitive).
+pub fn find_by_email(conn: &Connection, email: &str) -> rusqlite::Result<Option<UserRow>> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM users WHERE email = ?1"),
+        [email],
+        row,
+    )
+    .optional()
+}
+
+/// A user by id.
+pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<UserRow> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM users WHERE id = ?1"),
+        [id],
+        row,
+    )
+}
+
+/// All users, active first, then by name.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<UserRow>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM users ORDER BY disabled_at IS NOT NULL, name COLLATE NOCASE, id"
+    ))?;
+    stmt.query_map([], row)?.collect()
+}
+
+/// Inserts a user and returns the id.
+pub fn insert(
+    conn: &Connection,
+    email: &str,
+    name: &str,
+    role: Role,
+    password_hash: &str,
+    language: Option<&str>,
+) -> rusqlite::Result<i64> {
+    let now = crate::db::now();
+    conn.execute(
+        "INSERT INTO users (email, name, role, password_hash, language, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+        params![email, name, role.as_str(), password_hash, language, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Updates name, role and language if the version still matches; returns rows changed.
+pub fn update(
+    conn: &Connection,
+    id: i64,
+    version: i64,
+    name: &str,
+    role: Role,
+    language: Option<&str>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE users SET name = ?3, role = ?4, language = ?5, updated_at = ?6,
+                version = version + 1
+         WHERE id = ?1 AND version = ?2",
+        params![id, version, name, role.as_str(), language, crate::db::now()],
+    )
+}
+
+/// Replaces the password hash.
+pub fn set_password(conn: &Connection, id: i64, hash: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        params![id, hash, crate::db::now()],
+    )
+}
+
+/// Disables (with a time) or enables (with `None`) a user.
+pub fn set_disabled(conn: &Connection, id: i64, at: Option<&str>) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE users SET disabled_at = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        params![id, at, crate::db::now()],
+    )
+}
+
+/// Sets the preferred language.
+pub fn set_language(conn: &Connection, id: i64, language: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE users SET language = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+        params![id, language, crate::db::now()],
+    )
+}

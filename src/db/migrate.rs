@@ -1,0 +1,155 @@
+//! Schema versions: `schema.sql` is version 1; each later change is a numbered migration
+//! applied in its own transaction. The version lives in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+/// One schema change after version 1.
+pub struct Migration {
+    /// The version the database has after this migration.
+    pub version: u32,
+    /// What it does, for the log.
+    pub description: &'static str,
+    /// The SQL, run inside a transaction.
+    pub sql: &'static str,
+}
+
+/// The v1 schema, readable as documentation at the top of the repository.
+const SCHEMA_V1: &str = include_str!("../../schema.sql");
+
+/// Migrations after v1, in order. Append only; never edit one that has shipped.
+const MIGRATIONS: &[Migration] = &[];
+
+/// The schema version this build of Kith writes.
+pub const LATEST_VERSION: u32 = 1 + MIGRATIONS.len() as u32;
+
+/// Why the database could not be brought to the current schema.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The file was written by a newer Kith.
+    #[error(
+        "the database has schema version {found}, newer than this Kith supports ({supported}); \
+         run the newer Kith or restore a backup taken with this version"
+    )]
+    Newer {
+        /// Version in the file.
+        found: u32,
+        /// Highest version this build knows.
+        supported: u32,
+    },
+    /// A migration failed; the database stays at the version before it.
+    #[error("migration to schema version {version} failed: {source}")]
+    Failed {
+        /// The version that could not be reached.
+        version: u32,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The database could not be read.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// The schema version stored in the database (0 for an empty file).
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+}
+
+/// Brings the database to [`LATEST_VERSION`].
+pub fn migrate(conn: &Connection) -> Result<u32, MigrateError> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+/// Brings the database to the last of `migrations` (tests pass their own list).
+pub fn migrate_with(conn: &Connection, migrations: &[Migration]) -> Result<u32, MigrateError> {
+    let latest = migrations.last().map_or(1, |m| m.version);
+    let found = schema_version(conn)?;
+    if found > latest {
+        return Err(MigrateError::Newer {
+            found,
+            supported: latest,
+        });
+    }
+    if found == 0 {
+        apply(conn, 1, SCHEMA_V1)?;
+        tracing::info!(schema.version = 1, "Created the database schema");
+    }
+    for m in migrations.iter().filter(|m| m.version > found.max(1)) {
+        apply(conn, m.version, m.sql)?;
+        tracing::info!(
+            schema.version = m.version,
+            "Migrated the database to schema version {}: {}",
+            m.version,
+            m.description
+        );
+    }
+    Ok(latest)
+}
+
+fn apply(conn: &Connection, version: u32, sql: &str) -> Result<(), MigrateError> {
+    let run = || -> rusqlite::Result<()> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", version)?;
+        conn.execute_batch("COMMIT")
+    };
+    run().map_err(|source| {
+        let _ = conn.execute_batch("ROLLBACK");
+        MigrateError::Failed { version, source }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEST_MIGRATIONS: &[Migration] = &[
+        Migration {
+            version: 2,
+            description: "add a note column",
+            sql: "ALTER TABLE users ADD COLUMN note TEXT",
+        },
+        Migration {
+            version: 3,
+            description: "broken on purpose",
+            sql: "ALTER TABLE no_such_table ADD COLUMN x TEXT",
+        },
+    ];
+
+    #[test]
+    fn an_empty_database_gets_the_v1_schema() {
+        let conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&conn).unwrap(), LATEST_VERSION);
+        assert_eq!(schema_version(&conn).unwrap(), LATEST_VERSION);
+        conn.execute("SELECT count(*) FROM audit_log", []).ok();
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let conn = Connection::open_in_memory().unwrap();
+        migrate(&conn).unwrap();
+        assert_eq!(migrate(&conn).unwrap(), LATEST_VERSION);
+    }
+
+    #[test]
+    fn a_newer_database_is_refused_with_both_versions_named() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", LATEST_VERSION + 1)
+            .unwrap();
+        let err = migrate(&conn).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("version {}", LATEST_VERSION + 1)),
+            "{err}"
+        );
+        assert!(err.contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn a_failing_migration_is_rolled_back_and_keeps_the_previous_version() {
+        let conn = Connection::open_in_memory().unwrap();
+        let err = migrate_with(&conn, TEST_MIGRATIONS).unwrap_err();
+        assert!(matches!(err, MigrateError::Failed { version: 3, .. }));
+        assert_eq!(schema_version(&conn).unwrap(), 2);
+        // Migration 2 went in, and the database still works.
+        conn.execute("UPDATE users SET note = 'x'", []).unwrap();
+    }
+}

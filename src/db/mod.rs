@@ -1,0 +1,153 @@
+//! The database: SQLite in WAL mode, one writer connection and a pool of readers.
+//!
+//! Reads go through [`Db::read`]; every state change goes through [`Db::write`] (see
+//! `write.rs`), which also appends the audit entry in the same transaction.
+
+mod migrate;
+mod write;
+
+pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, schema_version};
+pub use write::{Actor, Tx};
+
+use crate::error::AppError;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a connection waits for a lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Shared handle to the database: cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    writer: Arc<Mutex<Connection>>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    path: PathBuf,
+}
+
+/// Sets the PRAGMAs every connection needs; `busy_timeout` first so the others can wait.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    Ok(())
+}
+
+impl Db {
+    /// Opens (creating if needed) the database, migrates it to the latest schema, and
+    /// refuses a database written by a newer Kith.
+    pub fn open(path: &Path, readers: u32) -> anyhow::Result<Db> {
+        let writer = Connection::open(path)?;
+        configure(&writer)?;
+        let mode: String =
+            writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            anyhow::bail!("the database could not be switched to WAL mode (got {mode})");
+        }
+        migrate(&writer)?;
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| {
+                c.busy_timeout(BUSY_TIMEOUT)?;
+                c.pragma_update(None, "foreign_keys", "ON")
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(readers)
+            .min_idle(Some(1))
+            .build(manager)?;
+        Ok(Db {
+            writer: Arc::new(Mutex::new(writer)),
+            readers,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs a read on a pooled read-only connection (blocking; see [`Db::read`]).
+    pub fn read_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let conn = self
+            .readers
+            .get()
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("read pool: {e}")))?;
+        f(&conn)
+    }
+
+    /// Runs a read off the async threads.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || db.read_blocking(f))
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+    }
+
+    /// Runs `f` on the writer connection outside any transaction: only for bookkeeping
+    /// that is not a change to anybody's data (session activity, expired-session cleanup).
+    /// Everything else goes through [`Db::write`].
+    pub fn bookkeeping_blocking<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, AppError> {
+        let conn = self.writer.lock().map_err(|_| AppError::poisoned())?;
+        Ok(f(&conn)?)
+    }
+
+    /// `PRAGMA integrity_check` plus the foreign key check; `Ok(())` when both are clean.
+    pub fn check_integrity(&self) -> Result<Vec<String>, AppError> {
+        let conn = self.writer.lock().map_err(|_| AppError::poisoned())?;
+        integrity_problems(&conn).map_err(AppError::from)
+    }
+}
+
+/// Lists what `integrity_check` and `foreign_key_check` report; empty when healthy.
+pub fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for row in rows {
+        let line = row?;
+        if line != "ok" {
+            problems.push(line);
+        }
+    }
+    let mut stmt = conn.prepare("PRAGMA foreign_key_check")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(format!(
+            "foreign key violation in {} row {}",
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<i64>>(1)?.unwrap_or_default()
+        ))
+    })?;
+    for row in rows {
+        problems.push(row?);
+    }
+    Ok(problems)
+}
+
+/// The current time as stored in the database: UTC, RFC 3339 with milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+/// Opens an in-memory database with the latest schema, for unit tests of store code.
+pub fn memory() -> anyhow::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}

@@ -1,0 +1,166 @@
+//! Builds the HTTP server: shared state, middleware, and every route in one function.
+
+use crate::auth::password::Hasher;
+use crate::auth::setup::SetupLink;
+use crate::auth::throttle::Throttle;
+use crate::config::Config;
+use crate::crm::settings::{self, CompanyProfile};
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::Templates;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::RwLock;
+use std::time::Duration;
+
+/// State shared by all requests.
+pub struct AppState {
+    /// The effective configuration.
+    pub config: Config,
+    /// The database.
+    pub db: Db,
+    /// Page templates.
+    pub templates: Templates,
+    /// Password hashing with bounded concurrency.
+    pub hasher: Hasher,
+    /// Failed sign-in throttling.
+    pub throttle: Throttle,
+    /// The one-time setup link, while no administrator exists.
+    pub setup: SetupLink,
+    company: RwLock<Option<CompanyProfile>>,
+}
+
+impl AppState {
+    /// Opens the database and prepares everything requests need.
+    pub fn new(config: Config) -> anyhow::Result<AppState> {
+        crate::config::ensure_dir(&config.data.dir)?;
+        let db = Db::open(&config.db_path(), config.data.read_connections)?;
+        let company = db.read_blocking(|c| Ok(settings::store::get(c)?))?;
+        let needs_setup =
+            db.read_blocking(|c| Ok(crate::crm::users::store::count_admins(c)? == 0))?;
+        let minutes = u64::from(config.security.setup_link_minutes);
+        let setup = SetupLink::new(needs_setup, Duration::from_secs(minutes * 60));
+        let sec = &config.security;
+        let throttle = Throttle::new(
+            Duration::from_secs(u64::from(sec.throttle_window_minutes) * 60),
+            sec.max_failures_per_account,
+            sec.max_failures_per_ip,
+        );
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(AppState {
+            db,
+            templates: Templates::new(),
+            hasher: Hasher::new(cores)?,
+            throttle,
+            setup,
+            company: RwLock::new(company),
+            config,
+        })
+    }
+
+    /// The company profile, once set up.
+    pub fn company(&self) -> Option<CompanyProfile> {
+        self.company.read().ok().and_then(|c| c.clone())
+    }
+
+    /// Replaces the cached company profile after it was saved.
+    pub fn set_company(&self, profile: CompanyProfile) {
+        if let Ok(mut c) = self.company.write() {
+            *c = Some(profile);
+        }
+    }
+}
+
+/// Registers every route of the application.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::{audit, auth, crm, web as w};
+    cfg.route("/healthz", web::get().to(crm::health::healthz))
+        .route("/static/{path:.*}", web::get().to(w::assets::serve))
+        .route("/", web::get().to(crm::home::page))
+        .route("/setup/{token}", web::get().to(auth::setup::form))
+        .route("/setup/{token}", web::post().to(auth::setup::submit))
+        .route("/login", web::get().to(auth::pages::login_form))
+        .route("/login", web::post().to(auth::pages::login))
+        .route("/logout", web::post().to(auth::pages::logout))
+        .route("/language", web::post().to(auth::pages::language))
+        .route("/account", web::get().to(crm::users::account::form))
+        .route(
+            "/account/password",
+            web::post().to(crm::users::account::change_password),
+        )
+        .route("/admin/users", web::get().to(crm::users::pages::list))
+        .route(
+            "/admin/users/new",
+            web::get().to(crm::users::pages::new_form),
+        )
+        .route(
+            "/admin/users/new",
+            web::post().to(crm::users::pages::create),
+        )
+        .route(
+            "/admin/users/{id}",
+            web::get().to(crm::users::pages::edit_form),
+        )
+        .route(
+            "/admin/users/{id}",
+            web::post().to(crm::users::pages::update),
+        )
+        .route(
+            "/admin/users/{id}/password",
+            web::post().to(crm::users::pages::reset_password),
+        )
+        .route(
+            "/admin/users/{id}/status",
+            web::post().to(crm::users::pages::set_status),
+        )
+        .route("/admin/audit", web::get().to(audit::pages::list))
+        .route("/admin/settings", web::get().to(crm::settings::pages::form))
+        .route(
+            "/admin/settings",
+            web::post().to(crm::settings::pages::save),
+        );
+}
+
+/// Builds the server on an already-bound listener (port 0 in tests).
+pub fn build(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+) -> std::io::Result<actix_web::dev::Server> {
+    let workers = match state.config.server.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .app_data(web::PayloadConfig::new(64 * 1024))
+            .configure(routes)
+            .default_service(web::to(|| async {
+                Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+            }))
+            .wrap(from_fn(crate::auth::session::load))
+            .wrap(Compress::default())
+            .wrap(from_fn(crate::web::middleware::request))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Spawns the housekeeping that runs while the server does (expired sessions).
+pub fn spawn_housekeeping(state: web::Data<AppState>) {
+    std::thread::spawn(move || {
+        loop {
+            match crate::auth::session::sweep(&state) {
+                Ok(n) if n > 0 => tracing::debug!(sessions = n, "Removed {n} expired sessions"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("Could not remove expired sessions: {e}"),
+            }
+            std::thread::sleep(Duration::from_secs(300));
+        }
+    });
+}

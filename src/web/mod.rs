@@ -1,0 +1,101 @@
+//! The web layer shared by every feature: templates, the i18n catalog, static assets,
+//! request middleware and the page context.
+
+pub mod assets;
+pub mod i18n;
+pub mod middleware;
+pub mod page;
+
+use crate::error::AppError;
+use i18n::Lang;
+use minijinja::value::Kwargs;
+use minijinja::{Environment, Error as TplError, State, Value};
+use std::sync::Arc;
+
+/// Everything under `assets/`: templates, static files, catalogs. Read from disk in debug
+/// builds (edit and reload), embedded in the binary in release builds.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "assets/"]
+pub struct Assets;
+
+/// The template environment.
+#[derive(Clone)]
+pub struct Templates {
+    shared: Arc<Environment<'static>>,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Templates {
+    /// Builds the environment with Kith's functions and filters.
+    pub fn new() -> Templates {
+        Templates {
+            shared: Arc::new(build()),
+        }
+    }
+
+    /// Renders a template. Debug builds re-read templates on every render.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, AppError> {
+        let fresh;
+        let env = if cfg!(debug_assertions) {
+            fresh = build();
+            &fresh
+        } else {
+            self.shared.as_ref()
+        };
+        env.get_template(name)
+            .and_then(|t| t.render(ctx))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("template {name}: {e:#}")))
+    }
+}
+
+fn build() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_loader(|name| {
+        Ok(Assets::get(&format!("templates/{name}"))
+            .map(|f| String::from_utf8_lossy(&f.data).into_owned()))
+    });
+    env.add_function("t", translate);
+    env.add_function("asset", |path: &str| assets::url(path));
+    env.add_filter("datetime", datetime);
+    env.add_filter("json", |v: Value| {
+        serde_json::to_string(&v).unwrap_or_default()
+    });
+    env
+}
+
+fn state_lang(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or(Lang::En)
+}
+
+/// `t("key", name=value)`: the text in the page's language with `{name}` filled in.
+fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, TplError> {
+    let mut text = i18n::lookup(state_lang(state), key);
+    for name in kwargs.args().map(str::to_string).collect::<Vec<_>>() {
+        let value: Value = kwargs.get(&name)?;
+        text = text.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    Ok(text)
+}
+
+/// Formats a stored UTC time in the company's time zone (`tz` in the context).
+fn datetime(state: &State, value: Value) -> String {
+    let Some(s) = value.as_str() else {
+        return String::new();
+    };
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) else {
+        return s.to_string();
+    };
+    let tz: chrono_tz::Tz = state
+        .lookup("tz")
+        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
