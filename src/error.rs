@@ -37,6 +37,9 @@ pub enum AppError {
     /// Too many attempts; try again later.
     #[error("too many requests")]
     TooManyRequests,
+    /// The request body is larger than allowed.
+    #[error("the request is too large")]
+    TooLarge,
     /// Something on our side failed; the cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -78,6 +81,7 @@ impl AppError {
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict(_) => "conflict",
             AppError::TooManyRequests => "too_many_requests",
+            AppError::TooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
         }
     }
@@ -106,6 +110,7 @@ impl ResponseError for AppError {
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -29,9 +29,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
         let req = req.clone();
         let body = Bytes::from_request(&req, payload);
         Box::pin(async move {
-            let body = body
-                .await
-                .map_err(|_| AppError::invalid("form", "the form could not be read"))?;
+            let body =
+                body.await
+                    .map_err(|e| match e.as_error::<actix_web::error::PayloadError>() {
+                        Some(actix_web::error::PayloadError::Overflow) => AppError::TooLarge,
+                        _ => AppError::invalid("form", "the form could not be read"),
+                    })?;
             let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
                 .map_err(|_| AppError::invalid("form", "the form could not be read"))?;
             let sent = pairs

@@ -83,11 +83,7 @@ fn render(
         currencies => CURRENCIES, time_zones => TIME_ZONES,
         min_password => page.state.config.security.min_password_length,
     };
-    if ok {
-        page.render("auth/setup.html", ctx)
-    } else {
-        page.render_invalid("auth/setup.html", ctx)
-    }
+    page.render_form("auth/setup.html", ctx, ok)
 }
 
 /// `GET /setup/{token}`.

@@ -70,19 +70,33 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
     })
 }
 
-fn read_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
-    if from_stdin {
+/// A new password from standard input (or generated when `from_stdin` is false), checked
+/// against the policy and hashed. Returns the hash and the generated password to print.
+fn new_password(
+    config: &Config,
+    from_stdin: bool,
+    personal: &[&str],
+) -> anyhow::Result<(String, Option<String>)> {
+    let (pw, generated) = if from_stdin {
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
-        Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
     } else {
-        Ok((random_token(12), true))
-    }
+        (random_token(12), true)
+    };
+    let min = config.security.min_password_length;
+    check_policy(&pw, min, personal).map_err(|w| {
+        let reason = crate::web::i18n::Lang::En
+            .tr(w.message_key())
+            .replace("{min}", &min.to_string());
+        anyhow!("password: {reason}")
+    })?;
+    let hash = password::hash(&pw).map_err(app)?;
+    Ok((hash, generated.then_some(pw)))
 }
 
 /// `kith user ...`.
 pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
-    let min = config.security.min_password_length;
     match cmd {
         UserCommand::Add {
             email,
@@ -103,16 +117,8 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                     fields,
                 })
             })?;
-            let (pw, generated) = read_password(password_stdin)?;
-            check_policy(&pw, min, &[&input.email, &input.name]).map_err(|w| {
-                anyhow!(
-                    "password: {}",
-                    crate::web::i18n::Lang::En
-                        .tr(w.message_key())
-                        .replace("{min}", &min.to_string())
-                )
-            })?;
-            let hash = password::hash(&pw).map_err(app)?;
+            let (hash, generated) =
+                new_password(config, password_stdin, &[&input.email, &input.name])?;
             let id = db
                 .write_blocking(Actor::cli(), |tx| users::create(tx, &valid, &hash))
                 .map_err(app)?;
@@ -121,7 +127,7 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                 valid.email.as_str(),
                 valid.role.as_str()
             );
-            if generated {
+            if let Some(pw) = generated {
                 println!("password: {pw}");
             }
             Ok(())
@@ -158,16 +164,8 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let db = open(config, false)?;
             let user = find(&db, &email)?;
-            let (pw, generated) = read_password(password_stdin)?;
-            check_policy(&pw, min, &[&user.email, &user.name]).map_err(|w| {
-                anyhow!(
-                    "password: {}",
-                    crate::web::i18n::Lang::En
-                        .tr(w.message_key())
-                        .replace("{min}", &min.to_string())
-                )
-            })?;
-            let hash = password::hash(&pw).map_err(app)?;
+            let (hash, generated) =
+                new_password(config, password_stdin, &[&user.email, &user.name])?;
             db.write_blocking(Actor::cli(), |tx| {
                 users::set_password(tx, user.id, &hash, None)
             })
@@ -176,7 +174,7 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
                 "password changed for {}; their sessions were ended",
                 user.email
             );
-            if generated {
+            if let Some(pw) = generated {
                 println!("password: {pw}");
             }
             Ok(())

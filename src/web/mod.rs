@@ -61,6 +61,7 @@ fn build() -> Environment<'static> {
     });
     env.add_function("t", translate);
     env.add_function("asset", |path: &str| assets::url(path));
+    env.add_function("label", label);
     env.add_filter("datetime", datetime);
     env.add_filter("json", |v: Value| {
         serde_json::to_string(&v).unwrap_or_default()
@@ -83,6 +84,18 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, TplErro
         text = text.replace(&format!("{{{name}}}"), &value.to_string());
     }
     Ok(text)
+}
+
+/// `label("field", name)`: the catalog's name for a field, record kind or action, or the
+/// raw name when the catalog has none (custom fields, kinds added later).
+fn label(state: &State, group: &str, name: &str) -> String {
+    let key = format!("{group}.{name}");
+    let lang = state_lang(state);
+    if i18n::has(lang, &key) || i18n::has(Lang::En, &key) {
+        i18n::lookup(lang, &key)
+    } else {
+        name.to_string()
+    }
 }
 
 /// Formats a stored UTC time in the company's time zone (`tz` in the context).

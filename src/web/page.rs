@@ -141,6 +141,20 @@ impl Page {
         *res.status_mut() = actix_web::http::StatusCode::UNPROCESSABLE_ENTITY;
         Ok(res)
     }
+
+    /// Renders a form page: 200 when `fresh`, otherwise 422 as [`Page::render_invalid`].
+    pub fn render_form(
+        &self,
+        template: &str,
+        extra: Value,
+        fresh: bool,
+    ) -> Result<HttpResponse, AppError> {
+        if fresh {
+            self.render(template, extra)
+        } else {
+            self.render_invalid(template, extra)
+        }
+    }
 }
 
 /// A 200 HTML response that is never cached (pages carry personal data and tokens).

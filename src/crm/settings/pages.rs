@@ -18,11 +18,7 @@ fn render(
     let ctx = context! {
         input, errors, currencies => CURRENCIES, time_zones => TIME_ZONES, notice => page.notice(),
     };
-    if ok {
-        page.render("settings/form.html", ctx)
-    } else {
-        page.render_invalid("settings/form.html", ctx)
-    }
+    page.render_form("settings/form.html", ctx, ok)
 }
 
 /// `GET /admin/settings`.

@@ -16,11 +16,7 @@ fn render(page: &Page, errors: FieldErrors, ok: bool) -> Result<HttpResponse, Ap
         min_password => page.state.config.security.min_password_length,
         notice => page.notice(),
     };
-    if ok {
-        page.render("account/account.html", ctx)
-    } else {
-        page.render_invalid("account/account.html", ctx)
-    }
+    page.render_form("account/account.html", ctx, ok)
 }
 
 /// `GET /account`.

@@ -110,11 +110,7 @@ async fn edit_page(
         min_password => page.state.config.security.min_password_length,
         notice => page.notice(),
     };
-    if status_ok {
-        page.render("users/form.html", ctx)
-    } else {
-        page.render_invalid("users/form.html", ctx)
-    }
+    page.render_form("users/form.html", ctx, status_ok)
 }
 
 /// `GET /admin/users/{id}`.
