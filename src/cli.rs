@@ -43,6 +43,15 @@ pub enum Command {
     /// Show or check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Fill the database with demo or benchmark data.
+    Seed {
+        /// A believable bilingual demo company (a few hundred customers).
+        #[arg(long, conflicts_with = "scale")]
+        demo: bool,
+        /// N contacts with companies and users in the benchmark's proportions.
+        #[arg(long, value_name = "N")]
+        scale: Option<usize>,
+    },
 }
 
 /// `kith user ...`.
@@ -144,6 +153,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => admin::user(&config, cmd),
         Command::Audit(cmd) => admin::audit(&config, cmd),
         Command::Db(cmd) => admin::db(&config, cmd),
+        Command::Seed { demo, scale } => admin::seed(&config, demo, scale),
         Command::Config(_) => {
             print!("{}", config.to_toml());
             eprintln!("configuration OK");

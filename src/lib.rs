@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod crm;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod server;
 pub mod telemetry;

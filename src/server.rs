@@ -119,7 +119,56 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/settings",
             web::post().to(crm::settings::pages::save),
-        );
+        )
+        .route("/trash", web::get().to(crm::records::pages::trash));
+    records(cfg, &crm::companies::COMPANIES);
+    records(cfg, &crm::contacts::CONTACTS);
+}
+
+/// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.
+fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity) {
+    use crate::auth::csrf::Form;
+    use crate::crm::records::pages::{self as p, Params};
+    use crate::web::page::Page;
+    type Id = web::Path<String>;
+    type Query = web::Query<Params>;
+    let base = format!("/{}", e.table);
+    cfg.route(
+        &base,
+        web::get().to(move |pg: Page, q: Query| p::list(e, pg, q)),
+    )
+    .route(
+        &format!("{base}/new"),
+        web::get().to(move |pg: Page, q: Query| p::new_form(e, pg, q)),
+    )
+    .route(
+        &format!("{base}/new"),
+        web::post().to(move |pg: Page, f: Form<Params>| p::create(e, pg, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}"),
+        web::get().to(move |pg: Page, id: Id| p::show(e, pg, id)),
+    )
+    .route(
+        &format!("{base}/{{id}}/edit"),
+        web::get().to(move |pg: Page, id: Id| p::edit_form(e, pg, id)),
+    )
+    .route(
+        &format!("{base}/{{id}}/edit"),
+        web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::update(e, pg, id, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}/delete"),
+        web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::delete(e, pg, id, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}/restore"),
+        web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::restore(e, pg, id, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}/purge"),
+        web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::purge(e, pg, id, f)),
+    );
 }
 
 /// Builds the server on an already-bound listener (port 0 in tests).

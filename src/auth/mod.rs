@@ -40,6 +40,12 @@ pub enum Permission {
     ViewAudit,
     /// Change the company profile and settings.
     ManageSettings,
+    /// See customer records (companies, contacts).
+    ViewRecords,
+    /// Create, edit and delete customer records.
+    EditRecords,
+    /// Restore anyone's records from the trash and purge them for good.
+    ManageTrash,
 }
 
 impl Role {
@@ -71,9 +77,12 @@ impl Role {
     /// Whether this role grants `p`.
     pub fn can(self, p: Permission) -> bool {
         match p {
-            Permission::ManageUsers | Permission::ViewAudit | Permission::ManageSettings => {
-                self == Role::Admin
-            }
+            Permission::ManageUsers
+            | Permission::ViewAudit
+            | Permission::ManageSettings
+            | Permission::ManageTrash => self == Role::Admin,
+            Permission::ViewRecords => true,
+            Permission::EditRecords => self != Role::Viewer,
         }
     }
 }

@@ -303,6 +303,23 @@ pub fn db(config: &Config, cmd: DbCommand) -> anyhow::Result<()> {
     }
 }
 
+/// `kith seed --demo | --scale N`.
+pub fn seed(config: &Config, demo: bool, scale: Option<usize>) -> anyhow::Result<()> {
+    let plan = match (demo, scale) {
+        (true, _) => crate::crm::seed::Plan::demo(),
+        (false, Some(n)) if n > 0 => crate::crm::seed::Plan::scale(n),
+        _ => bail!("say --demo or --scale N"),
+    };
+    let db = open(config, true)?;
+    let started = std::time::Instant::now();
+    let (u, c, p) = crate::crm::seed::run(&db, plan, Actor::cli()).map_err(app)?;
+    println!(
+        "seeded {u} users, {c} companies and {p} contacts in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,11 @@
 //! CRM features, one folder each: types and rules in `mod.rs`, SQL in `store.rs`, HTML in
 //! `pages.rs`.
 
+pub mod companies;
+pub mod contacts;
 pub mod health;
 pub mod home;
+pub mod records;
+pub mod seed;
 pub mod settings;
 pub mod users;

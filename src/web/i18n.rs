@@ -216,7 +216,10 @@ mod tests {
                         .chars()
                         .take_while(|c| *c != '"' && *c != '\'')
                         .collect();
-                    let dynamic = key.ends_with('.') || key.contains(' ') || !key.contains('.');
+                    let dynamic = key.ends_with('.')
+                        || key.ends_with('_')
+                        || key.contains(' ')
+                        || !key.contains('.');
                     if !dynamic && !has(Lang::En, &key) {
                         missing.push(format!("{name}: {key}"));
                     }

@@ -1,0 +1,286 @@
+//! Customer records (companies, contacts): one engine driven by a static description of each
+//! entity's fields. Parsing, validation, the audited writes, soft delete and the trash are the
+//! same for every kind of record, so they are written once here; each entity's folder only
+//! declares its fields.
+
+pub mod pages;
+pub mod store;
+mod trash;
+
+pub use trash::{purge, restore, soft_delete};
+
+use crate::audit::Event;
+use crate::db::Tx;
+use crate::domain::phone::Phone;
+use crate::error::AppError;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// What kind of value a field holds, and so how it is parsed, stored and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One line of text up to `max` characters.
+    Text(usize),
+    /// Several lines of text.
+    LongText,
+    /// An email address, stored lower-cased.
+    Email,
+    /// A phone number, stored canonical with a `<name>_digits` column for search.
+    Phone,
+    /// One of a fixed list of values; labels come from `<entity>.<field>.<value>` in the catalog.
+    Select(&'static [&'static str]),
+    /// A user (the owner).
+    User,
+    /// A company, chosen by its name.
+    Company,
+}
+
+/// One field of an entity.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// Column and form name.
+    pub name: &'static str,
+    /// Value kind.
+    pub kind: Kind,
+    /// Must be filled in.
+    pub required: bool,
+    /// Shown as a list column.
+    pub list: bool,
+}
+
+/// A kind of record.
+#[derive(Debug)]
+pub struct Entity {
+    /// Table name, also the URL path segment and i18n prefix (`companies`).
+    pub table: &'static str,
+    /// Singular name for audit entries (`company`).
+    pub kind: &'static str,
+    /// The fields, in form order; `name` is always first.
+    pub fields: &'static [Field],
+    /// Columns a list may be sorted by (all NOT NULL and indexed with id).
+    pub sorts: &'static [&'static str],
+}
+
+/// Statuses of the customer lifecycle.
+pub const STATUSES: &[&str] = &["lead", "prospect", "customer", "churned"];
+
+/// Channels a customer came from.
+pub const SOURCES: &[&str] = &[
+    "referral",
+    "website",
+    "exhibition",
+    "phone",
+    "advertising",
+    "partner",
+    "social",
+    "other",
+];
+
+/// Field name to value, as parsed from a form and as stored.
+pub type Values = BTreeMap<String, Value>;
+
+/// Field name to the i18n key of its problem.
+pub type FieldErrors = BTreeMap<String, String>;
+
+impl Entity {
+    /// A field by name.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The columns written for a field (a phone also writes its digits).
+    pub fn columns(&self) -> Vec<String> {
+        let mut cols = Vec::new();
+        for f in self.fields {
+            cols.push(f.name.to_string());
+            if f.kind == Kind::Phone {
+                cols.push(format!("{}_digits", f.name));
+            }
+        }
+        if self.table == "companies" {
+            cols.push("name_norm".into());
+        }
+        cols
+    }
+}
+
+/// A company name reduced for duplicate detection: lower-cased, spaces and common legal-form
+/// suffixes removed, so "华星科技有限公司" and "华星科技" match.
+pub fn normalize_company_name(name: &str) -> String {
+    let mut n: String = name
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '（' | '）' | '.' | ','))
+        .collect::<String>()
+        .to_lowercase();
+    for suffix in [
+        "股份有限公司",
+        "有限责任公司",
+        "有限公司",
+        "集团",
+        "公司",
+        "co.ltd",
+        "coltd",
+        "ltd",
+        "inc",
+        "llc",
+        "gmbh",
+        "corp",
+        "corporation",
+        "limited",
+    ] {
+        if let Some(stripped) = n.strip_suffix(suffix)
+            && !stripped.is_empty()
+        {
+            n = stripped.to_string();
+        }
+    }
+    n
+}
+
+fn text(form: &HashMap<String, String>, name: &str) -> String {
+    form.get(name)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// Parses a submitted form against the entity's fields. Company names are resolved by the
+/// caller (`company_lookup`) because that needs the database.
+pub fn parse(
+    entity: &Entity,
+    form: &HashMap<String, String>,
+    company_lookup: &dyn Fn(&str) -> Option<i64>,
+    user_exists: &dyn Fn(i64) -> bool,
+) -> Result<Values, FieldErrors> {
+    let mut values = Values::new();
+    let mut errors = FieldErrors::new();
+    for f in entity.fields {
+        let raw = text(form, f.name);
+        if raw.is_empty() {
+            if f.required {
+                errors.insert(f.name.into(), "record.error.required".into());
+            }
+            values.insert(f.name.into(), Value::Null);
+            if f.kind == Kind::Phone {
+                values.insert(format!("{}_digits", f.name), Value::Null);
+            }
+            continue;
+        }
+        let parsed: Result<Value, &str> = match f.kind {
+            Kind::Text(max) => {
+                if raw.chars().count() > max {
+                    Err("record.error.too_long")
+                } else {
+                    Ok(Value::String(raw))
+                }
+            }
+            Kind::LongText => {
+                if raw.chars().count() > 10_000 {
+                    Err("record.error.too_long")
+                } else {
+                    Ok(Value::String(raw))
+                }
+            }
+            Kind::Email => crate::domain::Email::parse(&raw)
+                .map(|e| Value::String(e.as_str().to_string()))
+                .map_err(|_| "record.error.email"),
+            Kind::Phone => match Phone::parse(&raw) {
+                Ok(p) => {
+                    values.insert(format!("{}_digits", f.name), Value::String(p.digits()));
+                    Ok(Value::String(p.stored()))
+                }
+                Err(e) => Err(e.message_key()),
+            },
+            Kind::Select(options) => {
+                if options.contains(&raw.as_str()) {
+                    Ok(Value::String(raw))
+                } else {
+                    Err("record.error.choice")
+                }
+            }
+            Kind::User => match raw.parse::<i64>() {
+                Ok(id) if user_exists(id) => Ok(Value::from(id)),
+                _ => Err("record.error.choice"),
+            },
+            Kind::Company => company_lookup(&raw)
+                .map(Value::from)
+                .ok_or("record.error.no_company"),
+        };
+        match parsed {
+            Ok(v) => {
+                values.insert(f.name.into(), v);
+            }
+            Err(key) => {
+                errors.insert(f.name.into(), key.into());
+            }
+        }
+    }
+    if entity.table == "companies"
+        && let Some(Value::String(name)) = values.get("name")
+    {
+        let norm = normalize_company_name(name);
+        values.insert("name_norm".into(), Value::String(norm));
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The audit changes between two sets of values, over the entity's fields only.
+fn diff(
+    entity: &Entity,
+    before: Option<&Values>,
+    after: Option<&Values>,
+    mut event: Event,
+) -> Event {
+    for f in entity.fields {
+        let get = |v: Option<&Values>| {
+            v.and_then(|v| v.get(f.name))
+                .cloned()
+                .unwrap_or(Value::Null)
+        };
+        event = event.change(f.name, get(before), get(after));
+    }
+    event
+}
+
+/// Creates a record owned by `owner` and returns its id.
+pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, AppError> {
+    let by = tx.actor().user_id;
+    let id = store::insert(tx.conn(), entity, values, by)?;
+    let event = diff(
+        entity,
+        None,
+        Some(values),
+        Event::new(&format!("{}.create", entity.kind)).entity(entity.kind, id),
+    );
+    tx.audit(event)?;
+    Ok(id)
+}
+
+/// Saves an edit made on `version`; a record changed since is refused with a conflict, so no
+/// edit silently overwrites another.
+pub fn update(
+    tx: &mut Tx<'_>,
+    entity: &Entity,
+    id: i64,
+    version: i64,
+    values: &Values,
+) -> Result<(), AppError> {
+    let old = store::get(tx.conn(), entity, id)?;
+    if old.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    if old.version != version || store::update(tx.conn(), entity, id, version, values)? == 0 {
+        return Err(AppError::Conflict("record.error.changed".into()));
+    }
+    let event = diff(
+        entity,
+        Some(&old.values),
+        Some(values),
+        Event::new(&format!("{}.update", entity.kind)).entity(entity.kind, id),
+    );
+    tx.audit(event)?;
+    Ok(())
+}

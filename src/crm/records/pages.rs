@@ -1,0 +1,542 @@
+//! HTML pages shared by every kind of customer record: list, view, create, edit, delete,
+//! restore, purge. Routes pass the entity; see `server::routes`.
+
+use super::store::{self, ListQuery, Record};
+use super::{Entity, FieldErrors, Kind, Values};
+use crate::audit::store as audit;
+use crate::auth::Permission;
+use crate::auth::csrf::Form;
+use crate::crm::users::store as users;
+use crate::domain::phone::Phone;
+use crate::error::AppError;
+use crate::web::page::{Page, see_other};
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+const PAGE_SIZE: usize = 50;
+
+/// Form and query parameters as submitted.
+pub type Params = HashMap<String, String>;
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Text(_) => "text",
+        Kind::LongText => "longtext",
+        Kind::Email => "email",
+        Kind::Phone => "phone",
+        Kind::Select(_) => "select",
+        Kind::User => "user",
+        Kind::Company => "company",
+    }
+}
+
+fn fields(e: &Entity) -> Vec<Value> {
+    e.fields
+        .iter()
+        .map(|f| {
+            let options: &[&str] = match f.kind {
+                Kind::Select(o) => o,
+                _ => &[],
+            };
+            context! { name => f.name, kind => kind_name(f.kind), required => f.required, list => f.list, options }
+        })
+        .collect()
+}
+
+/// How a value is shown and put back into a form.
+fn display(e: &Entity, rec: &Record, name: &str) -> String {
+    let v = rec.values.get(name).cloned().unwrap_or(Json::Null);
+    match (e.field(name).map(|f| f.kind), v) {
+        (_, Json::Null) => String::new(),
+        (Some(Kind::Phone), Json::String(s)) => Phone::parse(&s).map(|p| p.display()).unwrap_or(s),
+        (Some(Kind::Company), _) => rec.company_name.clone().unwrap_or_default(),
+        (_, Json::String(s)) => s,
+        (_, other) => other.to_string(),
+    }
+}
+
+/// A record as templates see it: raw values plus display strings.
+fn view(e: &Entity, rec: &Record) -> Value {
+    let shown: HashMap<&str, String> = e
+        .fields
+        .iter()
+        .map(|f| (f.name, display(e, rec, f.name)))
+        .collect();
+    context! { shown, ..Value::from_serialize(rec) }
+}
+
+async fn owners(page: &Page) -> Result<Vec<(i64, String)>, AppError> {
+    page.state
+        .db
+        .read(|c| {
+            Ok(users::list(c)?
+                .into_iter()
+                .filter(|u| u.disabled_at.is_none())
+                .map(|u| (u.id, u.name))
+                .collect())
+        })
+        .await
+}
+
+fn path_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// `GET /{entity}`: filters, sort and keyset pages.
+pub async fn list(
+    e: &'static Entity,
+    page: Page,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::ViewRecords)?;
+    let get = |k: &str| {
+        q.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let sort_param = get("sort").unwrap_or_else(|| "-updated_at".into());
+    let (desc, sort_name) = match sort_param.strip_prefix('-') {
+        Some(s) => (true, s.to_string()),
+        None => (false, sort_param.clone()),
+    };
+    let sort = e
+        .sorts
+        .iter()
+        .find(|s| **s == sort_name)
+        .copied()
+        .unwrap_or("updated_at");
+    let query = ListQuery {
+        status: get("status"),
+        owner_id: get("owner").and_then(|o| o.parse().ok()),
+        company_id: get("company").and_then(|o| o.parse().ok()),
+        sort,
+        desc,
+        after: get("after_id")
+            .and_then(|id| id.parse().ok())
+            .map(|id| (get("after").unwrap_or_default(), id)),
+    };
+    let lq = query.clone();
+    let (rows, more) = page
+        .state
+        .db
+        .read(move |c| Ok(store::list(c, e, &lq, PAGE_SIZE)?))
+        .await?;
+    let next = if more {
+        rows.last().map(|last| {
+            let sort_value = match last.values.get(sort) {
+                Some(Json::String(s)) => s.clone(),
+                _ => match sort {
+                    "created_at" => last.created_at.clone(),
+                    _ => last.updated_at.clone(),
+                },
+            };
+            let mut params: Vec<(String, String)> = q
+                .iter()
+                .filter(|(k, _)| *k != "after" && *k != "after_id")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.sort();
+            params.push(("after".into(), sort_value));
+            params.push(("after_id".into(), last.id.to_string()));
+            format!(
+                "/{}?{}",
+                e.table,
+                serde_urlencoded::to_string(&params).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    let records: Vec<Value> = rows.iter().map(|r| view(e, r)).collect();
+    page.render(
+        "records/list.html",
+        context! {
+            entity => e.table, fields => fields(e), records, next, paged => query.after.is_some(),
+            sort => sort_param, sorts => e.sorts, statuses => super::STATUSES, owners => owners(&page).await?,
+            filter => context! { status => get("status"), owner => get("owner"), company => get("company") },
+            can_edit => page.user()?.role.can(Permission::EditRecords),
+            notice => page.notice(),
+        },
+    )
+}
+
+/// `GET /{entity}/{id}`: the record with its contacts (companies) and history.
+pub async fn show(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::ViewRecords)?;
+    let id = path_id(&id)?;
+    let (rec, contacts, history) = page
+        .state
+        .db
+        .read(move |c| {
+            let rec = store::get(c, e, id)?;
+            let contacts = if e.table == "companies" {
+                let q = ListQuery {
+                    company_id: Some(id),
+                    sort: "name",
+                    ..Default::default()
+                };
+                store::list(c, &crate::crm::contacts::CONTACTS, &q, 200)?.0
+            } else {
+                Vec::new()
+            };
+            let filter = audit::Filter {
+                entity_type: Some(e.kind.into()),
+                entity_id: Some(id.to_string()),
+                ..Default::default()
+            };
+            let (history, _) = audit::list(c, &filter, 30)?;
+            Ok((rec, contacts, history))
+        })
+        .await?;
+    if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
+        return Err(AppError::NotFound);
+    }
+    let contacts: Vec<Value> = contacts
+        .iter()
+        .map(|r| view(&crate::crm::contacts::CONTACTS, r))
+        .collect();
+    page.render(
+        "records/show.html",
+        context! {
+            entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
+            history => crate::audit::pages::rows(&history),
+            can_edit => me.role.can(Permission::EditRecords),
+            notice => page.notice(),
+        },
+    )
+}
+
+fn form_values(e: &Entity, rec: &Record) -> HashMap<String, String> {
+    e.fields
+        .iter()
+        .map(|f| {
+            let v = match f.kind {
+                Kind::User => rec
+                    .values
+                    .get(f.name)
+                    .and_then(Json::as_i64)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                _ => display(e, rec, f.name),
+            };
+            (f.name.to_string(), v)
+        })
+        .collect()
+}
+
+struct FormPage<'a> {
+    entity: &'static Entity,
+    input: &'a Params,
+    errors: FieldErrors,
+    record: Option<Value>,
+    version: Option<i64>,
+    duplicates: Vec<(i64, String)>,
+    conflict: Option<Value>,
+}
+
+async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
+    let ctx = context! {
+        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors,
+        record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
+        owners => owners(page).await?, editing => f.version.is_some(),
+    };
+    page.render_form("records/form.html", ctx, fresh)
+}
+
+/// `GET /{entity}/new`.
+pub async fn new_form(
+    e: &'static Entity,
+    page: Page,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::EditRecords)?;
+    let mut input: Params = q.into_inner();
+    input
+        .entry("status".into())
+        .or_insert_with(|| "lead".into());
+    input
+        .entry("owner_id".into())
+        .or_insert_with(|| me.id.to_string());
+    let f = FormPage {
+        entity: e,
+        input: &input,
+        errors: FieldErrors::new(),
+        record: None,
+        version: None,
+        duplicates: vec![],
+        conflict: None,
+    };
+    render_form(&page, f, true).await
+}
+
+async fn parse(
+    page: &Page,
+    e: &'static Entity,
+    input: &Params,
+) -> Result<Result<Values, FieldErrors>, AppError> {
+    let input = input.clone();
+    page.state
+        .db
+        .read(move |c| {
+            let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
+            let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
+            Ok(super::parse(e, &input, &lookup, &exists))
+        })
+        .await
+}
+
+/// `POST /{entity}/new`: validates, warns about duplicates until confirmed, creates.
+pub async fn create(
+    e: &'static Entity,
+    page: Page,
+    Form(input): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let values = match parse(&page, e, &input).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors,
+                record: None,
+                version: None,
+                duplicates: vec![],
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    };
+    if input.get("confirm_duplicate").is_none_or(|v| v != "1") {
+        let v = values.clone();
+        let duplicates = page
+            .state
+            .db
+            .read(move |c| Ok(store::duplicates(c, e, &v, None)?))
+            .await?;
+        if !duplicates.is_empty() {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors: FieldErrors::new(),
+                record: None,
+                version: None,
+                duplicates,
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    }
+    let id = page
+        .state
+        .db
+        .write(page.actor(), move |tx| super::create(tx, e, &values))
+        .await?;
+    Ok(see_other(&format!(
+        "/{}/{id}?notice=record_created",
+        e.table
+    )))
+}
+
+/// `GET /{entity}/{id}/edit`.
+pub async fn edit_form(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    let rec = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    if rec.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let input = form_values(e, &rec);
+    let f = FormPage {
+        entity: e,
+        input: &input,
+        errors: FieldErrors::new(),
+        record: Some(view(e, &rec)),
+        version: Some(rec.version),
+        duplicates: vec![],
+        conflict: None,
+    };
+    render_form(&page, f, true).await
+}
+
+/// `POST /{entity}/{id}/edit`: a save over a newer version shows what changed meanwhile and
+/// keeps the user's input, ready to be saved again on top of the newer version.
+pub async fn update(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(input): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    let version: i64 = input
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let current = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    if current.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let values = match parse(&page, e, &input).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors,
+                record: Some(view(e, &current)),
+                version: Some(version),
+                duplicates: vec![],
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    };
+    let result = page
+        .state
+        .db
+        .write(page.actor(), move |tx| {
+            super::update(tx, e, id, version, &values)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/{}/{id}?notice=saved", e.table))),
+        Err(AppError::Conflict(_)) => {
+            let theirs = form_values(e, &current);
+            let changed: Vec<Value> = e
+                .fields
+                .iter()
+                .filter(|f| theirs.get(f.name) != input.get(f.name).map(|s| s.trim().to_string()).as_ref())
+                .map(|f| context! { name => f.name, theirs => theirs.get(f.name), yours => input.get(f.name) })
+                .collect();
+            let conflict = context! { by => current.updated_at.clone(), changed };
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors: FieldErrors::new(),
+                record: Some(view(e, &current)),
+                version: Some(current.version),
+                duplicates: vec![],
+                conflict: Some(conflict),
+            };
+            let mut res = render_form(&page, f, false).await?;
+            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// `POST /{entity}/{id}/delete`: to the trash.
+pub async fn delete(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::soft_delete(tx, e, id))
+        .await?;
+    Ok(see_other(&format!("/{}?notice=record_deleted", e.table)))
+}
+
+/// `POST /{entity}/{id}/restore`: by the owner or an administrator.
+pub async fn restore(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?.clone();
+    let id = path_id(&id)?;
+    let rec = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    let owner = rec.values.get("owner_id").and_then(Json::as_i64);
+    if !(me.role.can(Permission::ManageTrash)
+        || (owner == Some(me.id) && me.role.can(Permission::EditRecords)))
+    {
+        return Err(AppError::Forbidden);
+    }
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::restore(tx, e, id))
+        .await?;
+    Ok(see_other(&format!(
+        "/{}/{id}?notice=record_restored",
+        e.table
+    )))
+}
+
+/// `POST /{entity}/{id}/purge`: administrators only, from the trash.
+pub async fn purge(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::ManageTrash)?;
+    let id = path_id(&id)?;
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::purge(tx, e, id))
+        .await?;
+    Ok(see_other("/trash?notice=record_purged"))
+}
+
+/// `GET /trash`: what was deleted, and by whom it may be restored.
+pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::ViewRecords)?;
+    let admin = me.role.can(Permission::ManageTrash);
+    let my_id = me.id;
+    let (companies, contacts) = page
+        .state
+        .db
+        .read(|c| {
+            Ok((
+                store::trash(c, &crate::crm::companies::COMPANIES, 200)?,
+                store::trash(c, &crate::crm::contacts::CONTACTS, 200)?,
+            ))
+        })
+        .await?;
+    let visible =
+        |r: &Record| admin || r.values.get("owner_id").and_then(Json::as_i64) == Some(my_id);
+    let rows = |e: &Entity, list: &[Record]| -> Vec<Value> {
+        list.iter()
+            .filter(|r| visible(r))
+            .map(|r| context! { entity => e.table, ..view(e, r) })
+            .collect()
+    };
+    let mut items = rows(&crate::crm::companies::COMPANIES, &companies);
+    items.extend(rows(&crate::crm::contacts::CONTACTS, &contacts));
+    page.render(
+        "records/trash.html",
+        context! { items, admin, notice => page.notice() },
+    )
+}

@@ -1,0 +1,301 @@
+//! SQL for customer records. Statements are assembled only from the entity's static field
+//! list and fixed fragments; every value from a request is a bound parameter.
+
+use super::{Entity, Kind, Values};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A record as read back, with the names of its owner and company for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Id.
+    pub id: i64,
+    /// Field values.
+    pub values: Values,
+    /// Optimistic concurrency version.
+    pub version: i64,
+    /// Created (UTC).
+    pub created_at: String,
+    /// Last changed (UTC).
+    pub updated_at: String,
+    /// In the trash since, if deleted.
+    pub deleted_at: Option<String>,
+    /// Owner's name.
+    pub owner_name: Option<String>,
+    /// Company's name (contacts).
+    pub company_name: Option<String>,
+}
+
+fn to_json(v: SqlValue) -> Value {
+    match v {
+        SqlValue::Null => Value::Null,
+        SqlValue::Integer(i) => Value::from(i),
+        SqlValue::Real(f) => Value::from(f),
+        SqlValue::Text(s) => Value::String(s),
+        SqlValue::Blob(_) => Value::Null,
+    }
+}
+
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Number(n) => n.as_i64().map_or_else(
+            || SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+            SqlValue::Integer,
+        ),
+        Value::String(s) => SqlValue::Text(s.clone()),
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+fn has_company(e: &Entity) -> bool {
+    e.fields.iter().any(|f| f.kind == Kind::Company)
+}
+
+fn select(e: &Entity) -> String {
+    let cols: Vec<String> = e.columns().iter().map(|c| format!("r.{c}")).collect();
+    let company = if has_company(e) {
+        "(SELECT c.name FROM companies c WHERE c.id = r.company_id)"
+    } else {
+        "NULL"
+    };
+    format!(
+        "SELECT r.id, r.version, r.created_at, r.updated_at, r.deleted_at, \
+         (SELECT u.name FROM users u WHERE u.id = r.owner_id), {company}, {} FROM {} r",
+        cols.join(", "),
+        e.table
+    )
+}
+
+fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
+    let mut values = Values::new();
+    for (i, c) in e.columns().into_iter().enumerate() {
+        values.insert(c, to_json(r.get(7 + i)?));
+    }
+    Ok(Record {
+        id: r.get(0)?,
+        version: r.get(1)?,
+        created_at: r.get(2)?,
+        updated_at: r.get(3)?,
+        deleted_at: r.get(4)?,
+        owner_name: r.get(5)?,
+        company_name: r.get(6)?,
+        values,
+    })
+}
+
+/// Inserts a record; `by` becomes its creator.
+pub fn insert(
+    conn: &Connection,
+    e: &Entity,
+    values: &Values,
+    by: Option<i64>,
+) -> rusqlite::Result<i64> {
+    let cols = e.columns();
+    let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO {} ({}, created_by, created_at, updated_at) VALUES ({}, ?{})",
+        e.table,
+        cols.join(", "),
+        marks.join(", "),
+        cols.len() + 2
+    );
+    let mut args: Vec<SqlValue> = cols
+        .iter()
+        .map(|c| values.get(c).map_or(SqlValue::Null, to_sql))
+        .collect();
+    args.push(by.map_or(SqlValue::Null, SqlValue::Integer));
+    args.push(SqlValue::Text(crate::db::now()));
+    conn.execute(&sql, params_from_iter(args))?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// One record, deleted or not.
+pub fn get(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<Record> {
+    conn.query_row(&format!("{} WHERE r.id = ?1", select(e)), [id], |r| {
+        record(e, r)
+    })
+}
+
+/// Writes new values if the version still matches; returns rows changed.
+pub fn update(
+    conn: &Connection,
+    e: &Entity,
+    id: i64,
+    version: i64,
+    values: &Values,
+) -> rusqlite::Result<usize> {
+    let cols = e.columns();
+    let sets: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = ?{}", i + 3))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {}, updated_at = ?{}, version = version + 1 WHERE id = ?1 AND version = ?2 AND deleted_at IS NULL",
+        e.table,
+        sets.join(", "),
+        cols.len() + 3
+    );
+    let mut args: Vec<SqlValue> = vec![SqlValue::Integer(id), SqlValue::Integer(version)];
+    args.extend(
+        cols.iter()
+            .map(|c| values.get(c).map_or(SqlValue::Null, to_sql)),
+    );
+    args.push(SqlValue::Text(crate::db::now()));
+    conn.execute(&sql, params_from_iter(args))
+}
+
+/// Marks a record deleted (or restores it with `None`).
+pub fn set_deleted(
+    conn: &Connection,
+    e: &Entity,
+    id: i64,
+    at: Option<&str>,
+    by: Option<i64>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        &format!(
+            "UPDATE {} SET deleted_at = ?2, deleted_by = ?3, version = version + 1 WHERE id = ?1",
+            e.table
+        ),
+        rusqlite::params![id, at, by],
+    )
+}
+
+/// Removes a record for good.
+pub fn purge(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<usize> {
+    if e.table == "companies" {
+        conn.execute(
+            "UPDATE contacts SET company_id = NULL WHERE company_id = ?1",
+            [id],
+        )?;
+    }
+    conn.execute(
+        &format!(
+            "DELETE FROM {} WHERE id = ?1 AND deleted_at IS NOT NULL",
+            e.table
+        ),
+        [id],
+    )
+}
+
+/// A list request: optional filters, a sort column from the entity's allow-list, and the
+/// keyset cursor (the last row's sort value and id).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Status filter.
+    pub status: Option<String>,
+    /// Owner filter.
+    pub owner_id: Option<i64>,
+    /// Company filter (contacts).
+    pub company_id: Option<i64>,
+    /// Sort column; must be in `Entity::sorts`.
+    pub sort: &'static str,
+    /// Descending.
+    pub desc: bool,
+    /// Rows after this (sort value, id).
+    pub after: Option<(String, i64)>,
+}
+
+/// One page of live records and whether more follow.
+pub fn list(
+    conn: &Connection,
+    e: &Entity,
+    q: &ListQuery,
+    limit: usize,
+) -> rusqlite::Result<(Vec<Record>, bool)> {
+    let sort = e
+        .sorts
+        .iter()
+        .find(|s| **s == q.sort)
+        .copied()
+        .unwrap_or("updated_at");
+    let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
+    let mut args: Vec<SqlValue> = Vec::new();
+    if let Some(s) = &q.status {
+        sql.push_str(" AND r.status = ?");
+        args.push(SqlValue::Text(s.clone()));
+    }
+    if let Some(o) = q.owner_id {
+        sql.push_str(" AND r.owner_id = ?");
+        args.push(SqlValue::Integer(o));
+    }
+    if let (Some(c), true) = (q.company_id, has_company(e)) {
+        sql.push_str(" AND r.company_id = ?");
+        args.push(SqlValue::Integer(c));
+    }
+    let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
+    if let Some((v, id)) = &q.after {
+        sql.push_str(&format!(" AND (r.{sort}, r.id) {cmp} (?, ?)"));
+        args.push(SqlValue::Text(v.clone()));
+        args.push(SqlValue::Integer(*id));
+    }
+    sql.push_str(&format!(" ORDER BY r.{sort} {dir}, r.id {dir} LIMIT ?"));
+    args.push(SqlValue::Integer(limit as i64 + 1));
+    let mut stmt = conn.prepare(&sql)?;
+    let mut rows: Vec<Record> = stmt
+        .query_map(params_from_iter(args), |r| record(e, r))?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
+/// Deleted records, newest deletion first.
+pub fn trash(conn: &Connection, e: &Entity, limit: usize) -> rusqlite::Result<Vec<Record>> {
+    let sql = format!(
+        "{} WHERE r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC LIMIT ?1",
+        select(e)
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    stmt.query_map([limit as i64], |r| record(e, r))?.collect()
+}
+
+/// The id of a live company with this exact name, or its normalized form.
+pub fn company_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM companies WHERE deleted_at IS NULL AND (name = ?1 OR name_norm = ?2) ORDER BY name = ?1 DESC, id LIMIT 1",
+        rusqlite::params![name, super::normalize_company_name(name)],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Live records that share a normalized phone, email or company name with `values`, for the
+/// duplicate warning; `except` leaves out the record being edited.
+pub fn duplicates(
+    conn: &Connection,
+    e: &Entity,
+    values: &Values,
+    except: Option<i64>,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut found = Vec::new();
+    let keys: &[&str] = match e.table {
+        "companies" => &["name_norm", "phone", "email"],
+        _ => &["mobile", "phone", "email"],
+    };
+    for key in keys {
+        let Some(Value::String(v)) = values.get(*key) else {
+            continue;
+        };
+        let sql = format!(
+            "SELECT id, name FROM {} WHERE deleted_at IS NULL AND {key} = ?1 AND id <> ?2 LIMIT 5",
+            e.table
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params![v, except.unwrap_or(0)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        for row in rows {
+            let row: (i64, String) = row?;
+            if !found.iter().any(|(id, _)| *id == row.0) {
+                found.push(row);
+            }
+        }
+    }
+    Ok(found)
+}

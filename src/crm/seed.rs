@@ -1,0 +1,273 @@
+//! Demo and benchmark data: `kith seed --demo` fills a fresh install with a believable
+//! bilingual company; `kith seed --scale N` generates N contacts (and companies and users in
+//! the proportions of the performance budgets) as fast as SQLite allows.
+//!
+//! Each run is one write through the audited write path with one summary audit entry.
+
+use crate::audit::Event;
+use crate::crm::records::normalize_company_name;
+use crate::db::{Actor, Db};
+use crate::error::AppError;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::params;
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "潘", "袁", "蔡", "蒋", "余", "于", "杜", "叶", "程", "魏", "苏", "吕", "丁",
+    "任", "沈", "欧阳", "司马",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓明", "海燕", "子轩", "梓涵", "一诺",
+    "浩然", "欣怡", "宇航", "思远", "雨桐", "佳怡", "俊杰", "文博", "天宇", "嘉怡", "晨曦",
+];
+const FIRST: &[&str] = &[
+    "James", "Mary", "John", "Linda", "David", "Sarah", "Michael", "Emma", "Daniel", "Olivia",
+    "Kevin", "Grace", "Thomas", "Sophie", "Lucas", "Chloe", "Ethan", "Mia", "Ryan", "Hannah",
+];
+const LAST: &[&str] = &[
+    "Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Moore", "Clark", "Lewis", "Walker",
+    "Hall", "Young", "King", "Wright", "Green", "Baker", "Adams", "Nelson", "Carter", "Mitchell",
+];
+const CITIES: &[(&str, &str, &str)] = &[
+    ("北京", "北京", "010"),
+    ("上海", "上海", "021"),
+    ("广东", "广州", "020"),
+    ("广东", "深圳", "0755"),
+    ("浙江", "杭州", "0571"),
+    ("江苏", "南京", "025"),
+    ("江苏", "苏州", "0512"),
+    ("四川", "成都", "028"),
+    ("湖北", "武汉", "027"),
+    ("陕西", "西安", "029"),
+    ("天津", "天津", "022"),
+    ("重庆", "重庆", "023"),
+    ("山东", "青岛", "0532"),
+    ("福建", "厦门", "0592"),
+    ("湖南", "长沙", "0731"),
+];
+const WORDS: &[&str] = &[
+    "华星", "恒通", "瑞丰", "金石", "远航", "博雅", "鼎盛", "众诚", "天成", "新元", "海川", "智联",
+    "云帆", "锦程", "宏达", "德信", "长青", "汇丰", "启明", "安和", "东方", "南山", "凯旋", "嘉禾",
+];
+const TRADES: &[&str] = &[
+    "科技",
+    "电子",
+    "贸易",
+    "物流",
+    "医疗器械",
+    "食品",
+    "建材",
+    "软件",
+    "机械",
+    "化工",
+    "文化传媒",
+    "教育咨询",
+    "新能源",
+    "餐饮管理",
+    "生物科技",
+];
+const EN_WORDS: &[&str] = &[
+    "Northwind",
+    "Bluepeak",
+    "Silverline",
+    "Redwood",
+    "Harbor",
+    "Summit",
+    "Brightway",
+    "Oakridge",
+];
+const EN_TRADES: &[&str] = &[
+    "Logistics",
+    "Trading",
+    "Systems",
+    "Foods",
+    "Medical",
+    "Software",
+    "Industries",
+];
+const TITLES: &[&str] = &[
+    "总经理",
+    "采购经理",
+    "技术总监",
+    "财务主管",
+    "销售总监",
+    "行政主管",
+    "CEO",
+    "Purchasing Manager",
+    "CTO",
+];
+const STATUSES: &[&str] = &["lead", "prospect", "customer", "customer", "churned"];
+const SOURCES: &[&str] = &[
+    "referral",
+    "website",
+    "exhibition",
+    "phone",
+    "advertising",
+    "partner",
+    "social",
+];
+
+struct Gen {
+    rng: StdRng,
+}
+
+impl Gen {
+    fn pick<'a>(&mut self, list: &[&'a str]) -> &'a str {
+        list[self.rng.random_range(0..list.len())]
+    }
+
+    fn person(&mut self) -> String {
+        if self.rng.random_bool(0.8) {
+            format!("{}{}", self.pick(SURNAMES), self.pick(GIVEN))
+        } else {
+            format!("{} {}", self.pick(FIRST), self.pick(LAST))
+        }
+    }
+
+    fn company(&mut self, n: usize) -> (String, usize) {
+        let city = self.rng.random_range(0..CITIES.len());
+        let name = if self.rng.random_bool(0.85) {
+            format!(
+                "{}{}{}有限公司",
+                CITIES[city].1,
+                self.pick(WORDS),
+                self.pick(TRADES)
+            )
+        } else {
+            format!("{} {} Ltd.", self.pick(EN_WORDS), self.pick(EN_TRADES))
+        };
+        // A number keeps generated names distinct at scale without looking odd in a demo.
+        let name = if n > 0 { format!("{name} {n}") } else { name };
+        (name, city)
+    }
+
+    fn mobile(&mut self) -> (String, String) {
+        let prefix = self.pick(&[
+            "138", "139", "137", "186", "188", "150", "151", "177", "199", "135",
+        ]);
+        let rest: u32 = self.rng.random_range(0..100_000_000);
+        let digits = format!("{prefix}{rest:08}");
+        (format!("+86{digits}"), digits)
+    }
+
+    fn time(&mut self, days_back: i64) -> String {
+        let secs = self.rng.random_range(0..days_back * 86_400);
+        (chrono::Utc::now() - chrono::Duration::seconds(secs))
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    }
+}
+
+/// How much to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct Plan {
+    /// Users (owners of the records).
+    pub users: usize,
+    /// Companies.
+    pub companies: usize,
+    /// Contacts.
+    pub contacts: usize,
+    /// Whether names get a distinguishing number (scale runs).
+    pub numbered: bool,
+}
+
+impl Plan {
+    /// A few hundred believable customers.
+    pub fn demo() -> Plan {
+        Plan {
+            users: 8,
+            companies: 120,
+            contacts: 360,
+            numbered: false,
+        }
+    }
+
+    /// `n` contacts with the budget's proportions: a company per five contacts, a user per
+    /// two thousand contacts (at least 5, at most 500).
+    pub fn scale(n: usize) -> Plan {
+        Plan {
+            users: (n / 2000).clamp(5, 500),
+            companies: (n / 5).max(1),
+            contacts: n,
+            numbered: true,
+        }
+    }
+}
+
+/// Generates the plan's records in one audited write and returns how many of each.
+pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), AppError> {
+    db.write_blocking(actor, move |tx| {
+        let mut g = Gen { rng: StdRng::seed_from_u64(20261124) };
+        let conn = tx.conn();
+        let hash = crate::auth::password::hash(&crate::auth::random_token(16))?;
+        let mut user_ids = Vec::with_capacity(plan.users);
+        {
+            let mut stmt = conn.prepare(
+                "INSERT OR IGNORE INTO users (email, name, role, password_hash, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            )?;
+            for i in 0..plan.users {
+                let role = if i % 10 == 0 { "manager" } else if i % 7 == 3 { "service" } else { "sales" };
+                let now = crate::db::now();
+                stmt.execute(params![format!("rep{i}@demo.kith"), g.person(), role, hash, now])?;
+                let id: i64 = conn.query_row("SELECT id FROM users WHERE email = ?1", [format!("rep{i}@demo.kith")], |r| r.get(0))?;
+                user_ids.push(id);
+            }
+        }
+        let mut company_ids = Vec::with_capacity(plan.companies);
+        {
+            let mut stmt = conn.prepare(
+                "INSERT INTO companies (name, name_norm, status, source, province, city, phone, phone_digits,
+                   owner_id, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
+            )?;
+            for i in 0..plan.companies {
+                let (name, city) = g.company(if plan.numbered { i + 1 } else { 0 });
+                let (province, city_name, area) = CITIES[city];
+                let local: u32 = g.rng.random_range(10_000_000..99_999_999);
+                let local = if area.len() == 4 { local / 10 * 10 } else { local };
+                let phone = format!("+86{}{local}", &area[1..]);
+                let digits = format!("{area}{local}");
+                let owner = user_ids[g.rng.random_range(0..user_ids.len())];
+                let created = g.time(720);
+                let updated = g.time(90).max(created.clone());
+                stmt.execute(params![
+                    name, normalize_company_name(&name), g.pick(STATUSES), g.pick(SOURCES), province, city_name,
+                    phone, digits, owner, created, updated
+                ])?;
+                company_ids.push(conn.last_insert_rowid());
+            }
+        }
+        {
+            let mut stmt = conn.prepare(
+                "INSERT INTO contacts (company_id, name, title, status, source, province, city, mobile, mobile_digits,
+                   email, owner_id, created_by, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+            )?;
+            for i in 0..plan.contacts {
+                let company = (!company_ids.is_empty() && g.rng.random_bool(0.9))
+                    .then(|| company_ids[g.rng.random_range(0..company_ids.len())]);
+                let (province, city, _) = CITIES[g.rng.random_range(0..CITIES.len())];
+                let (mobile, digits) = g.mobile();
+                let email = g.rng.random_bool(0.6).then(|| format!("c{i}@example{}.cn", i % 97));
+                let owner = user_ids[g.rng.random_range(0..user_ids.len())];
+                let created = g.time(720);
+                let updated = g.time(90).max(created.clone());
+                stmt.execute(params![
+                    company, g.person(), g.pick(TITLES), g.pick(STATUSES), g.pick(SOURCES), province, city, mobile,
+                    digits, email, owner, created, updated
+                ])?;
+            }
+        }
+        tx.audit(
+            Event::new("seed")
+                .change("users", 0, plan.users as i64)
+                .change("companies", 0, plan.companies as i64)
+                .change("contacts", 0, plan.contacts as i64),
+        )?;
+        Ok((plan.users, plan.companies, plan.contacts))
+    })
+}
