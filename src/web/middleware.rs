@@ -69,7 +69,10 @@ pub async fn request(
 
     let res = if cross_site(&req) {
         let (http_req, _) = req.into_parts();
-        let res = AppError::Csrf.error_response().map_into_boxed_body();
+        let mut res = AppError::Csrf.error_response().map_into_boxed_body();
+        // The body was not read, so this connection cannot carry another request.
+        res.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
         ServiceResponse::new(http_req, res)
     } else {
         next.call(req)

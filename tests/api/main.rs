@@ -1,0 +1,12 @@
+//! The integration tests: one binary, a real server per test on port 0, real SQLite files.
+
+mod audit;
+mod cli;
+mod csrf;
+mod helpers;
+mod login;
+mod pages;
+mod records;
+mod sessions;
+mod setup;
+mod users;
