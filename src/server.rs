@@ -120,7 +120,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/settings",
             web::post().to(crm::settings::pages::save),
         )
-        .route("/trash", web::get().to(crm::records::pages::trash));
+        .route("/trash", web::get().to(crm::records::pages::trash))
+        .route("/search", web::get().to(crm::search::pages::search));
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
 }

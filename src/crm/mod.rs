@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod health;
 pub mod home;
 pub mod records;
+pub mod search;
 pub mod seed;
 pub mod settings;
 pub mod users;

@@ -6,6 +6,7 @@
 
 use crate::audit::Event;
 use crate::crm::records::normalize_company_name;
+use crate::crm::search::{index_text, store as search};
 use crate::db::{Actor, Db};
 use crate::error::AppError;
 use rand::rngs::StdRng;
@@ -218,6 +219,7 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
             }
         }
         let mut company_ids = Vec::with_capacity(plan.companies);
+        let mut company_names = Vec::with_capacity(plan.companies);
         {
             let mut stmt = conn.prepare(
                 "INSERT INTO companies (name, name_norm, status, source, province, city, phone, phone_digits,
@@ -238,7 +240,10 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
                     name, normalize_company_name(&name), g.pick(STATUSES), g.pick(SOURCES), province, city_name,
                     phone, digits, owner, created, updated
                 ])?;
-                company_ids.push(conn.last_insert_rowid());
+                let id = conn.last_insert_rowid();
+                search::insert(conn, 0, id, &index_text(&[&name, city_name]), &digits)?;
+                company_ids.push(id);
+                company_names.push(name);
             }
         }
         {
@@ -249,17 +254,21 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
             )?;
             for i in 0..plan.contacts {
                 let company = (!company_ids.is_empty() && g.rng.random_bool(0.9))
-                    .then(|| company_ids[g.rng.random_range(0..company_ids.len())]);
+                    .then(|| g.rng.random_range(0..company_ids.len()));
                 let (province, city, _) = CITIES[g.rng.random_range(0..CITIES.len())];
                 let (mobile, digits) = g.mobile();
                 let email = g.rng.random_bool(0.6).then(|| format!("c{i}@example{}.cn", i % 97));
                 let owner = user_ids[g.rng.random_range(0..user_ids.len())];
                 let created = g.time(720);
                 let updated = g.time(90).max(created.clone());
+                let (name, title) = (g.person(), g.pick(TITLES));
                 stmt.execute(params![
-                    company, g.person(), g.pick(TITLES), g.pick(STATUSES), g.pick(SOURCES), province, city, mobile,
-                    digits, email, owner, created, updated
+                    company.map(|c| company_ids[c]), name, title, g.pick(STATUSES), g.pick(SOURCES), province, city,
+                    mobile, digits, email, owner, created, updated
                 ])?;
+                let company_name = company.map(|c| company_names[c].as_str()).unwrap_or("");
+                let words = index_text(&[&name, company_name, email.as_deref().unwrap_or(""), title, city]);
+                search::insert(conn, 1, conn.last_insert_rowid(), &words, &digits)?;
             }
         }
         tx.audit(

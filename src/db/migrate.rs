@@ -17,11 +17,18 @@ pub struct Migration {
 const SCHEMA_V1: &str = include_str!("../../schema.sql");
 
 /// Migrations after v1, in order. Append only; never edit one that has shipped.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 2,
-    description: "companies and contacts",
-    sql: include_str!("migrations/0002_customers.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 2,
+        description: "companies and contacts",
+        sql: include_str!("migrations/0002_customers.sql"),
+    },
+    Migration {
+        version: 3,
+        description: "search index",
+        sql: include_str!("migrations/0003_search.sql"),
+    },
+];
 
 /// The schema version this build of Kith writes.
 pub const LATEST_VERSION: u32 = 1 + MIGRATIONS.len() as u32;
@@ -173,7 +180,7 @@ mod v2_tests {
             [],
         )
         .unwrap();
-        assert_eq!(migrate(&conn).unwrap(), 2);
+        assert_eq!(migrate(&conn).unwrap(), LATEST_VERSION);
         conn.execute(
             "INSERT INTO companies (name, name_norm, owner_id, created_at, updated_at)
              VALUES ('华为', '华为', 1, 't', 't')",

@@ -249,6 +249,7 @@ fn diff(
 pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, AppError> {
     let by = tx.actor().user_id;
     let id = store::insert(tx.conn(), entity, values, by)?;
+    crate::crm::search::store::index(tx.conn(), entity, id)?;
     let event = diff(
         entity,
         None,
@@ -275,6 +276,7 @@ pub fn update(
     if old.version != version || store::update(tx.conn(), entity, id, version, values)? == 0 {
         return Err(AppError::Conflict("record.error.changed".into()));
     }
+    crate::crm::search::store::index(tx.conn(), entity, id)?;
     let event = diff(
         entity,
         Some(&old.values),

@@ -45,6 +45,22 @@ fn fields(e: &Entity) -> Vec<Value> {
         .collect()
 }
 
+/// The list columns with their labels and option labels translated once per page, not once
+/// per cell.
+fn columns(page: &Page, e: &Entity) -> Vec<Value> {
+    e.fields
+        .iter()
+        .filter(|f| f.list)
+        .map(|f| {
+            let options: HashMap<&str, String> = match f.kind {
+                Kind::Select(o) => o.iter().map(|v| (*v, page.tr(&format!("record.{}.{v}", f.name)))).collect(),
+                _ => HashMap::new(),
+            };
+            context! { name => f.name, kind => kind_name(f.kind), label => page.tr(&format!("field.{}", f.name)), options }
+        })
+        .collect()
+}
+
 /// How a value is shown and put back into a form.
 fn display(e: &Entity, rec: &Record, name: &str) -> String {
     let v = rec.values.get(name).cloned().unwrap_or(Json::Null);
@@ -153,7 +169,8 @@ pub async fn list(
     page.render(
         "records/list.html",
         context! {
-            entity => e.table, fields => fields(e), records, next, paged => query.after.is_some(),
+            entity => e.table, columns => columns(&page, e), records, next, paged => query.after.is_some(),
+            updated_label => page.tr("record.updated"),
             sort => sort_param, sorts => e.sorts, statuses => super::STATUSES, owners => owners(&page).await?,
             filter => context! { status => get("status"), owner => get("owner"), company => get("company") },
             can_edit => page.user()?.role.can(Permission::EditRecords),

@@ -1,0 +1,351 @@
+//! Kith's benchmark harness: seeds a database with `kith seed --scale N` (or reuses one),
+//! starts the real server, and drives the hot paths with concurrent clients over loopback,
+//! printing p50/p99 latency and requests per second for each.
+//!
+//!     cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
+//!
+//! With `--data DIR` an existing seeded folder is reused (seeding a million contacts takes
+//! about a minute); without it a temporary folder is seeded and removed afterwards.
+
+use rand::Rng;
+use reqwest::Client;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "benchmark passphrase 2026";
+
+struct Args {
+    scale: usize,
+    data: Option<PathBuf>,
+    clients: usize,
+    seconds: u64,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        scale: 1_000_000,
+        data: None,
+        clients: 32,
+        seconds: 10,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_default();
+        match flag.as_str() {
+            "--scale" => a.scale = value().parse().unwrap_or(a.scale),
+            "--data" => a.data = Some(PathBuf::from(value())),
+            "--clients" => a.clients = value().parse().unwrap_or(a.clients),
+            "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
+            _ => {}
+        }
+    }
+    a
+}
+
+fn kith(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kith"));
+    c.arg("--data").arg(data);
+    c
+}
+
+fn seed(data: &Path, scale: usize) {
+    if data.join("kith.db").exists() {
+        println!("reusing {}", data.display());
+        return;
+    }
+    let started = Instant::now();
+    let out = kith(data)
+        .args(["seed", "--scale", &scale.to_string()])
+        .output()
+        .expect("seed");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    print!("{}", String::from_utf8_lossy(&out.stdout));
+    println!(
+        "seed --scale {scale}: {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let mut add = kith(data)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "bench@kith.local",
+            "--name",
+            "Bench",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user add");
+    use std::io::Write;
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("write");
+    assert!(add.wait().expect("wait").success());
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path, port: u16) -> Server {
+    let started = Instant::now();
+    let child = kith(data)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("KITH_LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let server = Server(child);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    println!("start to serving: {} ms", started.elapsed().as_millis());
+    server
+}
+
+async fn login(base: &str) -> Client {
+    let client = Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let html = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("body");
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("csrf") + marker.len();
+    let csrf = html[start..start + 64].to_string();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("email", "bench@kith.local"),
+            ("password", PASSWORD),
+            ("next", "/"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status().as_u16(), 303, "sign-in failed");
+    client
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmRSS:")).map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0)
+            })
+        })
+        .unwrap_or(0)
+}
+
+type PathGen = Arc<dyn Fn(&mut rand::rngs::ThreadRng) -> String + Send + Sync>;
+type RequestGen =
+    Arc<dyn Fn(&Client, &str, &mut rand::rngs::ThreadRng) -> reqwest::RequestBuilder + Send + Sync>;
+
+fn get(path: PathGen) -> RequestGen {
+    Arc::new(move |client, base, rng| client.get(format!("{base}{}", path(rng))))
+}
+
+async fn drive(
+    base: &str,
+    client: &Client,
+    name: &str,
+    clients: usize,
+    seconds: u64,
+    request: RequestGen,
+) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, base, request) = (client.clone(), base.to_string(), request.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            while Instant::now() < deadline {
+                let req = request(&client, &base, &mut rand::rng());
+                let t = Instant::now();
+                match req.send().await {
+                    // A redirect is a success only after a saved form, never to sign-in.
+                    Ok(r)
+                        if r.status().is_success()
+                            || (r.status().is_redirection()
+                                && r.headers()
+                                    .get("location")
+                                    .is_some_and(|l| !l.as_bytes().starts_with(b"/login"))) =>
+                    {
+                        let _ = r.bytes().await;
+                        lat.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await.expect("task");
+        all.extend(lat);
+        errors += e;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct = |p: f64| {
+        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "{name:<34} {:>8} req {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   errors {errors}",
+        all.len(),
+        all.len() as f64 / secs,
+        pct(0.50).as_secs_f64() * 1000.0,
+        pct(0.99).as_secs_f64() * 1000.0,
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let temp = tempfile::tempdir().expect("tempdir");
+    let data = a.data.clone().unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&data).expect("data dir");
+    seed(&data, a.scale);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let server = serve(&data, port);
+    let pid = server.0.id();
+    let base = format!("http://127.0.0.1:{port}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    println!("idle RSS: {} MiB", rss_kib(pid) / 1024);
+    let client = login(&base).await;
+
+    let db = rusqlite::Connection::open(data.join("kith.db")).expect("db");
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect("count") };
+    let contacts = count("SELECT max(id) FROM contacts");
+    let companies = count("SELECT max(id) FROM companies");
+    let names: Arc<Vec<(String, i64)>> = Arc::new({
+        let mut s = db
+            .prepare("SELECT name, id FROM contacts WHERE id % 997 = 0")
+            .expect("names");
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    });
+    println!(
+        "database: {contacts} contacts, {companies} companies; {} clients, {} s per path\n",
+        a.clients, a.seconds
+    );
+
+    let fixed = |p: &'static str| -> PathGen { Arc::new(move |_| p.to_string()) };
+    let deep = names.clone();
+    let csrf = {
+        let html = client
+            .get(format!("{base}/account"))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("body");
+        let marker = "name=\"csrf\" value=\"";
+        let start = html.find(marker).expect("csrf") + marker.len();
+        html[start..start + 64].to_string()
+    };
+    let create: RequestGen = Arc::new(move |client, base, rng| {
+        let n: u64 = rng.random_range(0..100_000_000);
+        let name = format!("压测联系人 {n}");
+        let mobile = format!("136{n:08}");
+        client.post(format!("{base}/contacts/new")).form(&[
+            ("name", name.as_str()),
+            ("status", "lead"),
+            ("mobile", mobile.as_str()),
+            ("confirm_duplicate", "1"),
+            ("csrf", csrf.as_str()),
+        ])
+    });
+    let paths: Vec<(&str, RequestGen)> = vec![
+        ("list: contacts, first page", get(fixed("/contacts"))),
+        (
+            "list: contacts by status",
+            get(fixed("/contacts?status=customer")),
+        ),
+        (
+            "list: contacts by name, any depth",
+            get(Arc::new(move |rng| {
+                let (name, id) = &deep[rng.random_range(0..deep.len())];
+                let q = serde_urlencoded::to_string([
+                    ("sort", "name"),
+                    ("after", name.as_str()),
+                    ("after_id", &id.to_string()),
+                ])
+                .unwrap_or_default();
+                format!("/contacts?{q}")
+            })),
+        ),
+        ("list: companies, first page", get(fixed("/companies"))),
+        (
+            "360: company page",
+            get(Arc::new(move |rng| {
+                format!("/companies/{}", rng.random_range(1..=companies))
+            })),
+        ),
+        (
+            "360: contact page",
+            get(Arc::new(move |rng| {
+                format!("/contacts/{}", rng.random_range(1..=contacts))
+            })),
+        ),
+        (
+            "search: 王 (one common character)",
+            get(fixed("/search?q=%E7%8E%8B")),
+        ),
+        (
+            "search: 华星 (two characters)",
+            get(fixed("/search?q=%E5%8D%8E%E6%98%9F")),
+        ),
+        ("search: 0013 (partial phone)", get(fixed("/search?q=0013"))),
+        ("search: Emma (latin prefix)", get(fixed("/search?q=Emma"))),
+        ("create: contact (form post)", create),
+    ];
+    for (name, request) in paths {
+        drive(&base, &client, name, a.clients, a.seconds, request).await;
+    }
+    println!("\nRSS after load: {} MiB", rss_kib(pid) / 1024);
+    drop(server);
+}

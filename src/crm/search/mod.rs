@@ -1,0 +1,130 @@
+//! Global search over companies and contacts: names, company names, emails, notes, and phone
+//! numbers by any run of digits. Chinese works with one- and two-character queries because
+//! every CJK character is indexed as its own token and a query becomes a phrase of them.
+//!
+//! Ranking stays cheap at any result size: names starting with the query come first (an
+//! index range), then full-text matches newest first, both stopped at the page size, so a
+//! query matching half the database costs the same as a rare one.
+
+pub mod pages;
+pub mod store;
+
+/// Whether a character is written without spaces between words (CJK and kana).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Text as indexed: each CJK character stands alone, everything else as written.
+pub fn index_text(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        for c in part.chars() {
+            if is_cjk(c) {
+                out.push(' ');
+                out.push(c);
+                out.push(' ');
+            } else {
+                out.push(c);
+            }
+        }
+        out.push(' ');
+    }
+    out
+}
+
+fn quote(token: &str) -> String {
+    format!("\"{}\"", token.replace('"', "\"\""))
+}
+
+/// What a query asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Query {
+    /// An FTS5 expression over `search_words`.
+    Words(String),
+    /// A run of at least three digits, for `search_digits`.
+    Digits(String),
+}
+
+/// Turns what the user typed into a safe FTS5 expression: CJK runs become phrases of single
+/// characters, other words become prefix terms, all of them required. Nothing the user types
+/// reaches FTS5 unquoted.
+pub fn parse(q: &str) -> Option<Query> {
+    let q = q.trim();
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let only_phone = q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
+    if only_phone && digits.len() >= 3 {
+        return Some(Query::Digits(quote(&digits)));
+    }
+    let mut terms = Vec::new();
+    let mut word = String::new();
+    let mut cjk = Vec::new();
+    let flush_word = |word: &mut String, terms: &mut Vec<String>| {
+        if !word.is_empty() {
+            terms.push(format!("{}*", quote(&word.to_lowercase())));
+            word.clear();
+        }
+    };
+    let flush_cjk = |cjk: &mut Vec<String>, terms: &mut Vec<String>| {
+        if !cjk.is_empty() {
+            terms.push(quote(&cjk.join(" ")));
+            cjk.clear();
+        }
+    };
+    for c in q.chars() {
+        if is_cjk(c) {
+            flush_word(&mut word, &mut terms);
+            cjk.push(c.to_string());
+        } else if c.is_alphanumeric() {
+            flush_cjk(&mut cjk, &mut terms);
+            word.push(c);
+        } else {
+            flush_word(&mut word, &mut terms);
+            flush_cjk(&mut cjk, &mut terms);
+        }
+    }
+    flush_word(&mut word, &mut terms);
+    flush_cjk(&mut cjk, &mut terms);
+    (!terms.is_empty()).then(|| Query::Words(terms.join(" AND ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_is_indexed_one_character_at_a_time() {
+        assert_eq!(
+            index_text(&["华为", "Li Na"])
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            vec!["华", "为", "Li", "Na"]
+        );
+    }
+
+    #[test]
+    fn queries_become_quoted_phrases_and_prefixes() {
+        assert_eq!(parse("张"), Some(Query::Words("\"张\"".into())));
+        assert_eq!(parse("华为"), Some(Query::Words("\"华 为\"".into())));
+        assert_eq!(
+            parse("zhang wei"),
+            Some(Query::Words("\"zhang\"* AND \"wei\"*".into()))
+        );
+        assert_eq!(
+            parse("华为 Li"),
+            Some(Query::Words("\"华 为\" AND \"li\"*".into()))
+        );
+        assert_eq!(parse("138 0013"), Some(Query::Digits("\"1380013\"".into())));
+        assert_eq!(
+            parse("\" OR *"),
+            Some(Query::Words("\"or\"*".into())),
+            "operators are quoted"
+        );
+        assert_eq!(parse("*()"), None);
+        assert_eq!(
+            parse("a\"b"),
+            Some(Query::Words("\"a\"* AND \"b\"*".into()))
+        );
+        assert_eq!(parse("  "), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! SQL for the search index and for running searches.
+
+use super::{Query, index_text};
+use crate::crm::records::store::{self as records, Record};
+use crate::crm::records::{Entity, Kind};
+use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
+use rusqlite::Connection;
+use serde_json::Value;
+
+fn kind_of(e: &Entity) -> i64 {
+    if e.table == "companies" { 0 } else { 1 }
+}
+
+fn entity_of(rowid: i64) -> (&'static Entity, i64) {
+    if rowid % 2 == 0 {
+        (&COMPANIES, rowid / 2)
+    } else {
+        (&CONTACTS, rowid / 2)
+    }
+}
+
+fn text<'a>(r: &'a Record, name: &str) -> &'a str {
+    r.values.get(name).and_then(Value::as_str).unwrap_or("")
+}
+
+/// (Re)writes the index rows of one record; a record in the trash gets none.
+pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
+    remove(conn, e, id)?;
+    let r = records::get(conn, e, id)?;
+    if r.deleted_at.is_some() {
+        return Ok(());
+    }
+    let company = r.company_name.clone().unwrap_or_default();
+    let words = index_text(&[
+        text(&r, "name"),
+        &company,
+        text(&r, "email"),
+        text(&r, "wechat"),
+        text(&r, "title"),
+        text(&r, "city"),
+        text(&r, "notes"),
+    ]);
+    let digits: Vec<&str> = e
+        .fields
+        .iter()
+        .filter(|f| f.kind == Kind::Phone)
+        .filter_map(|f| {
+            r.values
+                .get(&format!("{}_digits", f.name))
+                .and_then(Value::as_str)
+        })
+        .collect();
+    insert(conn, kind_of(e), id, &words, &digits.join(" "))
+}
+
+/// Writes index rows for a record whose text is already known (bulk loads).
+pub fn insert(
+    conn: &Connection,
+    kind: i64,
+    id: i64,
+    words: &str,
+    digits: &str,
+) -> rusqlite::Result<()> {
+    let rowid = id * 2 + kind;
+    conn.prepare_cached("INSERT INTO search_words (rowid, body) VALUES (?1, ?2)")?
+        .execute(rusqlite::params![rowid, words])?;
+    if !digits.is_empty() {
+        conn.prepare_cached("INSERT INTO search_digits (rowid, digits) VALUES (?1, ?2)")?
+            .execute(rusqlite::params![rowid, digits])?;
+    }
+    Ok(())
+}
+
+/// Removes a record from the index.
+pub fn remove(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
+    let rowid = id * 2 + kind_of(e);
+    conn.execute("DELETE FROM search_words WHERE rowid = ?1", [rowid])?;
+    conn.execute("DELETE FROM search_digits WHERE rowid = ?1", [rowid])?;
+    Ok(())
+}
+
+/// Live records of `e` whose name starts with `prefix`, by name.
+fn by_name_prefix(
+    conn: &Connection,
+    e: &Entity,
+    prefix: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let upper = format!("{prefix}\u{10FFFF}");
+    let sql = format!(
+        "SELECT id FROM {} WHERE deleted_at IS NULL AND name >= ?1 AND name < ?2 ORDER BY name, id LIMIT ?3",
+        e.table
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(rusqlite::params![prefix, upper, limit as i64], |r| r.get(0))?
+        .collect()
+}
+
+/// Finds records: names starting with the query first, then other matches newest first.
+pub fn search(
+    conn: &Connection,
+    q: &str,
+    limit: usize,
+) -> rusqlite::Result<Vec<(&'static Entity, Record)>> {
+    let Some(query) = super::parse(q) else {
+        return Ok(Vec::new());
+    };
+    let mut hits: Vec<(&'static Entity, i64)> = Vec::new();
+    if let Query::Words(_) = query {
+        let prefix = q.trim();
+        for e in [&COMPANIES, &CONTACTS] {
+            for id in by_name_prefix(conn, e, prefix, limit / 2)? {
+                hits.push((e, id));
+            }
+        }
+    }
+    let (sql, expr) = match &query {
+        Query::Words(x) => (
+            "SELECT rowid FROM search_words WHERE search_words MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            x,
+        ),
+        Query::Digits(x) => (
+            "SELECT rowid FROM search_digits WHERE search_digits MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            x,
+        ),
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rowids: Vec<i64> = stmt
+        .query_map(rusqlite::params![expr, limit as i64], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for rowid in rowids {
+        let (e, id) = entity_of(rowid);
+        if !hits
+            .iter()
+            .any(|(he, hid)| he.table == e.table && *hid == id)
+        {
+            hits.push((e, id));
+        }
+    }
+    hits.truncate(limit);
+    let mut out = Vec::with_capacity(hits.len());
+    for (e, id) in hits {
+        let r = records::get(conn, e, id)?;
+        if r.deleted_at.is_none() {
+            out.push((e, r));
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> Connection {
+        let conn = crate::db::memory().unwrap();
+        let add = |table: &str, name: &str, extra: &str| {
+            let column = if table == "companies" {
+                "name_norm"
+            } else {
+                "mobile_digits"
+            };
+            let value = if table == "companies" { name } else { extra };
+            let sql = format!(
+                "INSERT INTO {table} (name, {column}, status, created_at, updated_at) VALUES (?1, ?2, 'lead', 't', 't')"
+            );
+            conn.execute(&sql, rusqlite::params![name, value]).unwrap();
+            let id = conn.last_insert_rowid();
+            let e = if table == "companies" {
+                &COMPANIES
+            } else {
+                &CONTACTS
+            };
+            index(&conn, e, id).unwrap();
+        };
+        add("companies", "华为技术有限公司", "");
+        add("companies", "华星科技", "");
+        add("contacts", "张伟", "13800138000");
+        add("contacts", "王张", "13912345678");
+        add("contacts", "Zhang Wei", "01012345678");
+        conn
+    }
+
+    fn names(conn: &Connection, q: &str) -> Vec<String> {
+        search(conn, q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn one_and_two_chinese_characters_find_names() {
+        let conn = setup();
+        assert_eq!(
+            names(&conn, "张"),
+            vec!["张伟", "王张"],
+            "a name starting with it comes first"
+        );
+        assert_eq!(names(&conn, "华为"), vec!["华为技术有限公司"]);
+        assert_eq!(names(&conn, "技术"), vec!["华为技术有限公司"]);
+        assert!(names(&conn, "华").len() == 2);
+    }
+
+    #[test]
+    fn latin_names_match_by_word_prefix_and_phones_by_any_digits() {
+        let conn = setup();
+        assert_eq!(names(&conn, "zhang"), vec!["Zhang Wei"]);
+        assert_eq!(names(&conn, "0013"), vec!["张伟"]);
+        assert_eq!(names(&conn, "1234"), vec!["Zhang Wei", "王张"]);
+        assert_eq!(names(&conn, "138 0013 8000"), vec!["张伟"]);
+    }
+
+    #[test]
+    fn removed_records_are_not_found() {
+        let conn = setup();
+        remove(&conn, &CONTACTS, 1).unwrap();
+        conn.execute("UPDATE contacts SET deleted_at = 'x' WHERE id = 1", [])
+            .unwrap();
+        assert_eq!(names(&conn, "张"), vec!["王张"]);
+    }
+}
