@@ -121,7 +121,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::settings::pages::save),
         )
         .route("/trash", web::get().to(crm::records::pages::trash))
-        .route("/search", web::get().to(crm::search::pages::search));
+        .route("/search", web::get().to(crm::search::pages::search))
+        .route("/today", web::get().to(crm::followups::pages::today_page))
+        .route(
+            "/tasks/{id}/done",
+            web::post().to(crm::followups::pages::done),
+        );
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
 }
@@ -129,6 +134,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.
 fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity) {
     use crate::auth::csrf::Form;
+    use crate::crm::followups::{ActivityInput, pages as followups};
     use crate::crm::records::pages::{self as p, Params};
     use crate::web::page::Page;
     type Id = web::Path<String>;
@@ -169,6 +175,17 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
     .route(
         &format!("{base}/{{id}}/purge"),
         web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::purge(e, pg, id, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}/followups"),
+        web::post()
+            .to(move |pg: Page, id: Id, f: Form<ActivityInput>| followups::log(e, pg, id, f)),
+    )
+    .route(
+        &format!("{base}/{{id}}/tasks"),
+        web::post().to(move |pg: Page, id: Id, f: Form<followups::TaskInput>| {
+            followups::add(e, pg, id, f)
+        }),
     );
 }
 

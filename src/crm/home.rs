@@ -14,7 +14,9 @@ use minijinja::context;
 pub async fn page(page: Page) -> Result<HttpResponse, AppError> {
     let me = page.user()?;
     let admin = me.role.can(Permission::ManageUsers);
-    let (user_count, by_role, audit_head, recent) = page
+    let my_id = me.id;
+    let today = crate::crm::followups::pages::today(&page.state).to_string();
+    let (user_count, by_role, audit_head, recent, due) = page
         .state
         .db
         .read(move |c| {
@@ -30,13 +32,14 @@ pub async fn page(page: Page) -> Result<HttpResponse, AppError> {
                 .collect();
             let head = audit::head(c)?;
             let (recent, _) = audit::list(c, &audit::Filter::default(), 8)?;
-            Ok((active.len(), by_role, head, recent))
+            let due = crate::crm::followups::store::due_counts(c, my_id, &today)?;
+            Ok((active.len(), by_role, head, recent, due))
         })
         .await?;
     page.render(
         "home/home.html",
         context! {
-            admin, user_count, by_role,
+            admin, user_count, by_role, overdue => due.0, due_today => due.1,
             audit_count => audit_head.as_ref().map(|h| h.0).unwrap_or(0),
             recent => if admin { crate::audit::pages::rows(&recent) } else { Vec::new() },
             schema_version => db::LATEST_VERSION,

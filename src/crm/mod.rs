@@ -3,6 +3,7 @@
 
 pub mod companies;
 pub mod contacts;
+pub mod followups;
 pub mod health;
 pub mod home;
 pub mod records;

@@ -28,6 +28,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "search index",
         sql: include_str!("migrations/0003_search.sql"),
     },
+    Migration {
+        version: 4,
+        description: "follow-ups and tasks",
+        sql: include_str!("migrations/0004_followups.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

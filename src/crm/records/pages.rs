@@ -6,6 +6,8 @@ use super::{Entity, FieldErrors, Kind, Values};
 use crate::audit::store as audit;
 use crate::auth::Permission;
 use crate::auth::csrf::Form;
+use crate::crm::followups::store as followups;
+use crate::crm::followups::{ActivityInput, FieldErrors as FollowupErrors};
 use crate::crm::users::store as users;
 use crate::domain::phone::Phone;
 use crate::error::AppError;
@@ -179,21 +181,32 @@ pub async fn list(
     )
 }
 
-/// `GET /{entity}/{id}`: the record with its contacts (companies) and history.
+/// `GET /{entity}/{id}`: the 360° page.
 pub async fn show(
     e: &'static Entity,
     page: Page,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    show_page(e, &page, path_id(&id)?, None).await
+}
+
+/// The 360° page: details, contacts (companies), follow-ups, open tasks and the change
+/// history. A follow-up form that failed validation comes back filled in (422).
+pub async fn show_page(
+    e: &'static Entity,
+    page: &Page,
+    id: i64,
+    followup: Option<(ActivityInput, FollowupErrors)>,
+) -> Result<HttpResponse, AppError> {
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
-    let id = path_id(&id)?;
-    let (rec, contacts, history) = page
+    let is_company = e.table == "companies";
+    let (rec, contacts, history, activities, tasks) = page
         .state
         .db
         .read(move |c| {
             let rec = store::get(c, e, id)?;
-            let contacts = if e.table == "companies" {
+            let contacts = if is_company {
                 let q = ListQuery {
                     company_id: Some(id),
                     sort: "name",
@@ -209,7 +222,9 @@ pub async fn show(
                 ..Default::default()
             };
             let (history, _) = audit::list(c, &filter, 30)?;
-            Ok((rec, contacts, history))
+            let activities = followups::activities(c, is_company, id, 100)?;
+            let tasks = followups::open_tasks(c, is_company, id)?;
+            Ok((rec, contacts, history, activities, tasks))
         })
         .await?;
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
@@ -219,14 +234,20 @@ pub async fn show(
         .iter()
         .map(|r| view(&crate::crm::contacts::CONTACTS, r))
         .collect();
-    page.render(
+    let fresh = followup.is_none();
+    let (followup_input, followup_errors) = followup.unwrap_or_default();
+    let today = crate::crm::followups::pages::today(&page.state).to_string();
+    page.render_form(
         "records/show.html",
         context! {
             entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
-            history => crate::audit::pages::rows(&history),
+            history => crate::audit::pages::rows(&history), activities, tasks, today,
+            kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
+            followup => followup_input, followup_errors,
             can_edit => me.role.can(Permission::EditRecords),
             notice => page.notice(),
         },
+        fresh,
     )
 }
 
