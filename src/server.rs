@@ -136,56 +136,76 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
     use crate::auth::csrf::Form;
     use crate::crm::followups::{ActivityInput, pages as followups};
     use crate::crm::records::pages::{self as p, Params};
+    use crate::crm::tags::pages as tags;
     use crate::web::page::Page;
     type Id = web::Path<String>;
     type Query = web::Query<Params>;
+    type Pairs = Form<Vec<(String, String)>>;
     let base = format!("/{}", e.table);
+    let at = |rest: &str| format!("{base}{rest}");
+    // Fixed paths first: a resource whose pattern matches answers 405 for other methods.
     cfg.route(
         &base,
         web::get().to(move |pg: Page, q: Query| p::list(e, pg, q)),
     )
     .route(
-        &format!("{base}/new"),
+        &at("/new"),
         web::get().to(move |pg: Page, q: Query| p::new_form(e, pg, q)),
     )
     .route(
-        &format!("{base}/new"),
+        &at("/new"),
         web::post().to(move |pg: Page, f: Form<Params>| p::create(e, pg, f)),
     )
     .route(
-        &format!("{base}/{{id}}"),
+        &at("/bulk"),
+        web::post().to(move |pg: Page, f: Pairs| tags::bulk(e, pg, f)),
+    )
+    .route(
+        &at("/{id}"),
         web::get().to(move |pg: Page, id: Id| p::show(e, pg, id)),
     )
     .route(
-        &format!("{base}/{{id}}/edit"),
+        &at("/{id}/edit"),
         web::get().to(move |pg: Page, id: Id| p::edit_form(e, pg, id)),
     )
     .route(
-        &format!("{base}/{{id}}/edit"),
+        &at("/{id}/edit"),
         web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::update(e, pg, id, f)),
     )
     .route(
-        &format!("{base}/{{id}}/delete"),
+        &at("/{id}/delete"),
         web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::delete(e, pg, id, f)),
     )
     .route(
-        &format!("{base}/{{id}}/restore"),
+        &at("/{id}/restore"),
         web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::restore(e, pg, id, f)),
     )
     .route(
-        &format!("{base}/{{id}}/purge"),
+        &at("/{id}/purge"),
         web::post().to(move |pg: Page, id: Id, f: Form<Params>| p::purge(e, pg, id, f)),
     )
     .route(
-        &format!("{base}/{{id}}/followups"),
+        &at("/{id}/followups"),
         web::post()
             .to(move |pg: Page, id: Id, f: Form<ActivityInput>| followups::log(e, pg, id, f)),
     )
     .route(
-        &format!("{base}/{{id}}/tasks"),
+        &at("/{id}/tasks"),
         web::post().to(move |pg: Page, id: Id, f: Form<followups::TaskInput>| {
             followups::add(e, pg, id, f)
         }),
+    )
+    .route(
+        &at("/{id}/tags"),
+        web::post().to(move |pg: Page, id: Id, f: Form<tags::TagInput>| tags::add(e, pg, id, f)),
+    )
+    .route(
+        &at("/{id}/tags/{tag}/remove"),
+        web::post().to(
+            move |pg: Page, ids: web::Path<(String, String)>, f: Form<Params>| {
+                tags::remove(e, pg, ids, f)
+            },
+        ),
     );
 }
 

@@ -10,4 +10,5 @@ pub mod records;
 pub mod search;
 pub mod seed;
 pub mod settings;
+pub mod tags;
 pub mod users;

@@ -33,6 +33,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "follow-ups and tasks",
         sql: include_str!("migrations/0004_followups.sql"),
     },
+    Migration {
+        version: 5,
+        description: "tags",
+        sql: include_str!("migrations/0005_tags.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

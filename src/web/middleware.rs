@@ -10,7 +10,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{Error, HttpMessage, HttpRequest, HttpResponse, web};
 use minijinja::context;
 use std::time::Instant;
 use tracing::Instrument;
@@ -69,7 +69,8 @@ pub async fn request(
 
     let res = if cross_site(&req) {
         let (http_req, _) = req.into_parts();
-        let mut res = AppError::Csrf.error_response().map_into_boxed_body();
+        let mut res =
+            HttpResponse::from_error(actix_web::Error::from(AppError::Csrf)).map_into_boxed_body();
         // The body was not read, so this connection cannot carry another request.
         res.head_mut()
             .set_connection_type(actix_web::http::ConnectionType::Close);
@@ -164,6 +165,12 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
     } else {
         error_page(&req, status, code, message, request_id)
     };
+    // Keep cookies set on the way (an expired session's removal, a new CSRF cookie).
+    let mut response = response;
+    let cookies: Vec<_> = res.response().cookies().map(|c| c.into_owned()).collect();
+    for c in cookies {
+        let _ = response.add_cookie(&c);
+    }
     res.into_response(response)
 }
 
@@ -196,8 +203,12 @@ fn error_page(
     request_id: &str,
 ) -> HttpResponse {
     let state = req.app_data::<web::Data<AppState>>();
+    let user = req
+        .extensions()
+        .get::<crate::auth::session::Session>()
+        .map(|s| s.user.clone());
     let lang = state
-        .map(|s| resolve_lang(req, None, s))
+        .map(|s| resolve_lang(req, user.as_ref(), s))
         .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
         .unwrap_or(Lang::En);
     let html = state.and_then(|s| {

@@ -3,6 +3,8 @@
 mod audit;
 mod cli;
 mod csrf;
+mod customers;
+mod health;
 mod helpers;
 mod login;
 mod pages;

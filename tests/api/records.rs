@@ -1,28 +1,14 @@
+//! Customer records (companies and contacts): pages, duplicates, conflicts, trash, lists.
+
 use crate::helpers::*;
 use reqwest::StatusCode;
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers()["location"].to_str().unwrap().to_string()
-}
-
-fn id_from(location: &str) -> i64 {
-    location
-        .split('/')
-        .nth(2)
-        .unwrap()
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
 
 #[tokio::test]
 async fn a_company_is_created_viewed_edited_deleted_restored_and_purged_with_audit_entries() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/companies/new",
             &[
@@ -35,7 +21,7 @@ async fn a_company_is_created_viewed_edited_deleted_restored_and_purged_with_aud
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = id_from(&location(&r));
-    let (status, html) = app.page(&app.client, &format!("/companies/{id}")).await;
+    let (status, html) = app.get_html(&format!("/companies/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         html.contains("华为技术有限公司") && html.contains("0755-2878 0808"),
@@ -43,7 +29,7 @@ async fn a_company_is_created_viewed_edited_deleted_restored_and_purged_with_aud
     );
 
     let r = app
-        .post(
+        .post_form(
             &app.client,
             &format!("/companies/{id}/edit"),
             &[
@@ -55,41 +41,36 @@ async fn a_company_is_created_viewed_edited_deleted_restored_and_purged_with_aud
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = app
-        .post(&app.client, &format!("/companies/{id}/delete"), &[])
+        .post_form(&app.client, &format!("/companies/{id}/delete"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
-        !app.page(&app.client, "/companies")
+        !app.get_html("/companies")
             .await
             .1
             .contains("华为技术有限公司")
     );
-    assert!(
-        app.page(&app.client, "/trash")
-            .await
-            .1
-            .contains("华为技术有限公司")
-    );
-    app.post(&app.client, &format!("/companies/{id}/restore"), &[])
+    assert!(app.get_html("/trash").await.1.contains("华为技术有限公司"));
+    app.post_form(&app.client, &format!("/companies/{id}/restore"), &[])
         .await;
     assert!(
-        app.page(&app.client, "/companies")
+        app.get_html("/companies")
             .await
             .1
             .contains("华为技术有限公司")
     );
     let r = app
-        .post(&app.client, &format!("/companies/{id}/purge"), &[])
+        .post_form(&app.client, &format!("/companies/{id}/purge"), &[])
         .await;
     assert_eq!(
         r.status(),
         StatusCode::CONFLICT,
         "only trashed records can be purged"
     );
-    app.post(&app.client, &format!("/companies/{id}/delete"), &[])
+    app.post_form(&app.client, &format!("/companies/{id}/delete"), &[])
         .await;
     let r = app
-        .post(&app.client, &format!("/companies/{id}/purge"), &[])
+        .post_form(&app.client, &format!("/companies/{id}/purge"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.query_i64("SELECT count(*) FROM companies"), 0);
@@ -122,7 +103,7 @@ async fn a_form_with_errors_keeps_the_input_and_marks_the_fields() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[
@@ -146,7 +127,7 @@ async fn phone_numbers_in_any_common_format_are_the_same_number_and_flag_a_dupli
     let app = spawn_app().await;
     app.complete_setup().await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[
@@ -159,7 +140,7 @@ async fn phone_numbers_in_any_common_format_are_the_same_number_and_flag_a_dupli
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     for spelling in ["+86 138-0013-8000", "138 0013 8000", "8613800138000"] {
         let r = app
-            .post(
+            .post_form(
                 &app.client,
                 "/contacts/new",
                 &[("name", "张伟总"), ("status", "lead"), ("mobile", spelling)],
@@ -173,7 +154,7 @@ async fn phone_numbers_in_any_common_format_are_the_same_number_and_flag_a_dupli
         );
     }
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[
@@ -204,14 +185,14 @@ async fn phone_numbers_in_any_common_format_are_the_same_number_and_flag_a_dupli
 async fn a_company_written_with_its_legal_form_is_found_as_a_duplicate() {
     let app = spawn_app().await;
     app.complete_setup().await;
-    app.post(
+    app.post_form(
         &app.client,
         "/companies/new",
         &[("name", "华星科技"), ("status", "lead")],
     )
     .await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/companies/new",
             &[("name", "华星科技有限公司"), ("status", "lead")],
@@ -225,17 +206,17 @@ async fn saving_over_a_newer_version_shows_what_changed_and_keeps_the_input() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[("name", "李静"), ("status", "lead"), ("city", "北京")],
         )
         .await;
     let id = id_from(&location(&r));
-    let other = app.signed_in(ADMIN).await;
+    let other = app.signed_in_client(ADMIN_EMAIL, PASSWORD).await;
     let path = format!("/contacts/{id}/edit");
     let first = app
-        .post(
+        .post_form(
             &other,
             &path,
             &[
@@ -248,7 +229,7 @@ async fn saving_over_a_newer_version_shows_what_changed_and_keeps_the_input() {
         .await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
     let second = app
-        .post(
+        .post_form(
             &app.client,
             &path,
             &[
@@ -277,7 +258,7 @@ async fn saving_over_a_newer_version_shows_what_changed_and_keeps_the_input() {
         .unwrap();
     assert_eq!(city, "上海", "nothing was overwritten");
     let again = app
-        .post(
+        .post_form(
             &app.client,
             &path,
             &[
@@ -296,7 +277,7 @@ async fn a_contact_links_to_its_company_by_name_and_shows_on_the_company_page() 
     let app = spawn_app().await;
     app.complete_setup().await;
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/companies/new",
             &[("name", "恒通物流有限公司"), ("status", "customer")],
@@ -304,7 +285,7 @@ async fn a_contact_links_to_its_company_by_name_and_shows_on_the_company_page() 
         .await;
     let company = id_from(&location(&r));
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[
@@ -316,13 +297,13 @@ async fn a_contact_links_to_its_company_by_name_and_shows_on_the_company_page() 
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(
-        app.page(&app.client, &format!("/companies/{company}"))
+        app.get_html(&format!("/companies/{company}"))
             .await
             .1
             .contains("陈晨")
     );
     let r = app
-        .post(
+        .post_form(
             &app.client,
             "/contacts/new",
             &[
@@ -340,10 +321,9 @@ async fn lists_page_by_keyset_and_filter() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let dir = app.dir.path().to_path_buf();
-    let mut seed = kith(&dir);
-    seed.args(["seed", "--demo"]);
-    assert!(run(seed, None).status.success());
-    let (status, first) = app.page(&app.client, "/contacts?sort=name").await;
+    let seed = kith(&dir, &["seed", "--demo"], None).await;
+    assert!(seed.status.success(), "{}", stderr(&seed));
+    let (status, first) = app.get_html("/contacts?sort=name").await;
     let first = first.replace("&#x2f;", "/");
     assert_eq!(status, StatusCode::OK);
     let next = first
@@ -351,7 +331,7 @@ async fn lists_page_by_keyset_and_filter() {
         .find(|s| s.contains("after_id"))
         .expect("a next page");
     let next = next.split('"').next().unwrap().replace("&amp;", "&");
-    let (status, second) = app.page(&app.client, &format!("/contacts?{next}")).await;
+    let (status, second) = app.get_html(&format!("/contacts?{next}")).await;
     assert_eq!(status, StatusCode::OK);
     let ids = |html: &str| -> Vec<String> {
         html.split("href=\"/contacts/")
@@ -363,7 +343,7 @@ async fn lists_page_by_keyset_and_filter() {
     let (a, b) = (ids(&first), ids(&second));
     assert_eq!(a.len(), 50);
     assert!(b.iter().all(|id| !a.contains(id)), "pages do not overlap");
-    let (_, churned) = app.page(&app.client, "/companies?status=churned").await;
+    let (_, churned) = app.get_html("/companies?status=churned").await;
     assert!(churned.contains("status-churned") && !churned.contains("badge status-customer"));
 }
 
@@ -371,23 +351,24 @@ async fn lists_page_by_keyset_and_filter() {
 async fn a_viewer_reads_but_cannot_change_records() {
     let app = spawn_app().await;
     app.complete_setup().await;
-    app.post(
+    app.post_form(
         &app.client,
         "/companies/new",
         &[("name", "只读测试公司"), ("status", "lead")],
     )
     .await;
-    app.create_user("view@huaxing.cn", "查看者", "viewer").await;
-    let viewer = app.signed_in("view@huaxing.cn").await;
+    app.create_user("view@huaxing.cn", "查看者", "viewer", PASSWORD)
+        .await;
+    let viewer = app.signed_in_client("view@huaxing.cn", PASSWORD).await;
     assert_eq!(
-        app.get(&viewer, "/companies/1").await.status(),
+        app.get_as(&viewer, "/companies/1").await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.get(&viewer, "/companies/new").await.status(),
+        app.get_as(&viewer, "/companies/new").await.status(),
         StatusCode::FORBIDDEN
     );
-    let r = app.post(&viewer, "/companies/1/delete", &[]).await;
+    let r = app.post_form(&viewer, "/companies/1/delete", &[]).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         app.query_i64("SELECT count(*) FROM companies WHERE deleted_at IS NULL"),
@@ -395,8 +376,8 @@ async fn a_viewer_reads_but_cannot_change_records() {
     );
 }
 
-#[test]
-fn list_queries_use_indexes_not_full_scans() {
+#[tokio::test]
+async fn list_queries_use_indexes_not_full_scans() {
     let dir = tempfile::tempdir().unwrap();
     let db = kith::db::Db::open(&dir.path().join("kith.db"), 1).unwrap();
     let plans: Vec<String> = db

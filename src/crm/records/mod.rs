@@ -245,9 +245,17 @@ fn diff(
     event
 }
 
-/// Creates a record owned by `owner` and returns its id.
+/// Creates a record and returns its id.
 pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, AppError> {
     let by = tx.actor().user_id;
+    // A record nobody owns would be nobody's to follow up: it defaults to its creator.
+    let mut values = values.clone();
+    if values.get("owner_id").is_none_or(Value::is_null)
+        && let Some(me) = by
+    {
+        values.insert("owner_id".into(), Value::from(me));
+    }
+    let values = &values;
     let id = store::insert(tx.conn(), entity, values, by)?;
     crate::crm::search::store::index(tx.conn(), entity, id)?;
     let event = diff(
@@ -284,5 +292,23 @@ pub fn update(
         Event::new(&format!("{}.update", entity.kind)).entity(entity.kind, id),
     );
     tx.audit(event)?;
+    Ok(())
+}
+
+/// Gives records a new owner, auditing each change of hands.
+pub fn assign(tx: &mut Tx<'_>, entity: &Entity, ids: &[i64], owner: i64) -> Result<(), AppError> {
+    for id in ids {
+        let rec = store::get(tx.conn(), entity, *id)?;
+        let before = rec.values.get("owner_id").and_then(Value::as_i64);
+        if rec.deleted_at.is_some() || before == Some(owner) {
+            continue;
+        }
+        store::set_owner(tx.conn(), entity, *id, owner)?;
+        tx.audit(
+            Event::new(&format!("{}.assign", entity.kind))
+                .entity(entity.kind, id)
+                .change("owner_id", before, owner),
+        )?;
+    }
     Ok(())
 }

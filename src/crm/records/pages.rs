@@ -129,6 +129,7 @@ pub async fn list(
         status: get("status"),
         owner_id: get("owner").and_then(|o| o.parse().ok()),
         company_id: get("company").and_then(|o| o.parse().ok()),
+        tag_id: get("tag").and_then(|o| o.parse().ok()),
         sort,
         desc,
         after: get("after_id")
@@ -136,10 +137,15 @@ pub async fn list(
             .map(|id| (get("after").unwrap_or_default(), id)),
     };
     let lq = query.clone();
-    let (rows, more) = page
+    let (rows, more, mut tags, all_tags) = page
         .state
         .db
-        .read(move |c| Ok(store::list(c, e, &lq, PAGE_SIZE)?))
+        .read(move |c| {
+            let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;
+            Ok((rows, more, tags, crate::crm::tags::store::all(c)?))
+        })
         .await?;
     let next = if more {
         rows.last().map(|last| {
@@ -167,14 +173,23 @@ pub async fn list(
     } else {
         None
     };
-    let records: Vec<Value> = rows.iter().map(|r| view(e, r)).collect();
+    let records: Vec<Value> = rows
+        .iter()
+        .map(|r| context! { tags => tags.remove(&r.id).unwrap_or_default(), ..view(e, r) })
+        .collect();
+    let here = format!(
+        "/{}?{}",
+        e.table,
+        serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()
+    );
     page.render(
         "records/list.html",
         context! {
             entity => e.table, columns => columns(&page, e), records, next, paged => query.after.is_some(),
             updated_label => page.tr("record.updated"),
             sort => sort_param, sorts => e.sorts, statuses => super::STATUSES, owners => owners(&page).await?,
-            filter => context! { status => get("status"), owner => get("owner"), company => get("company") },
+            filter => context! { status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag") },
+            all_tags, here,
             can_edit => page.user()?.role.can(Permission::EditRecords),
             notice => page.notice(),
         },
@@ -201,7 +216,7 @@ pub async fn show_page(
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
     let is_company = e.table == "companies";
-    let (rec, contacts, history, activities, tasks) = page
+    let (rec, contacts, history, activities, tasks, tags, all_tags) = page
         .state
         .db
         .read(move |c| {
@@ -224,7 +239,11 @@ pub async fn show_page(
             let (history, _) = audit::list(c, &filter, 30)?;
             let activities = followups::activities(c, is_company, id, 100)?;
             let tasks = followups::open_tasks(c, is_company, id)?;
-            Ok((rec, contacts, history, activities, tasks))
+            let mut tags =
+                crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &[id])?;
+            let all_tags = crate::crm::tags::store::all(c)?;
+            let tags = tags.remove(&id).unwrap_or_default();
+            Ok((rec, contacts, history, activities, tasks, tags, all_tags))
         })
         .await?;
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
@@ -241,7 +260,8 @@ pub async fn show_page(
         "records/show.html",
         context! {
             entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
-            history => crate::audit::pages::rows(&history), activities, tasks, today,
+            history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
+            colors => crate::crm::tags::COLORS,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
             can_edit => me.role.can(Permission::EditRecords),

@@ -166,6 +166,17 @@ pub fn set_deleted(
     )
 }
 
+/// Changes a record's owner.
+pub fn set_owner(conn: &Connection, e: &Entity, id: i64, owner: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        &format!(
+            "UPDATE {} SET owner_id = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
+            e.table
+        ),
+        rusqlite::params![id, owner, crate::db::now()],
+    )
+}
+
 /// Removes a record for good.
 pub fn purge(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<usize> {
     if e.table == "companies" {
@@ -193,6 +204,8 @@ pub struct ListQuery {
     pub owner_id: Option<i64>,
     /// Company filter (contacts).
     pub company_id: Option<i64>,
+    /// Tag filter.
+    pub tag_id: Option<i64>,
     /// Sort column; must be in `Entity::sorts`.
     pub sort: &'static str,
     /// Descending.
@@ -227,6 +240,13 @@ pub fn list(
     if let (Some(c), true) = (q.company_id, has_company(e)) {
         sql.push_str(" AND r.company_id = ?");
         args.push(SqlValue::Integer(c));
+    }
+    if let Some(t) = q.tag_id {
+        sql.push_str(
+            " AND r.id IN (SELECT record_id FROM record_tags WHERE tag_id = ? AND kind = ?)",
+        );
+        args.push(SqlValue::Integer(t));
+        args.push(SqlValue::Integer(crate::crm::tags::kind(e)));
     }
     let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
     if let Some((v, id)) = &q.after {

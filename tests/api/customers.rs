@@ -1,0 +1,306 @@
+//! Search, follow-ups, tasks, tags and bulk actions on companies and contacts.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn search_finds_one_and_two_chinese_characters_partial_phones_and_latin_names() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let huawei = create_record(
+        &app,
+        "companies",
+        &[("name", "华为技术有限公司"), ("status", "customer")],
+    )
+    .await;
+    create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "张伟"),
+            ("status", "lead"),
+            ("mobile", "+86 138-0013-8000"),
+            ("company_id", "华为技术有限公司"),
+        ],
+    )
+    .await;
+    create_record(&app, "contacts", &[("name", "王张"), ("status", "lead")]).await;
+    create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "Emma Moore"),
+            ("status", "lead"),
+            ("email", "emma@northwind.example"),
+        ],
+    )
+    .await;
+    let found = |html: &str, name: &str| html.contains(&format!("<strong>{name}</strong>"));
+
+    let (status, html) = app.get_html("/search?q=%E5%BC%A0").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(found(&html, "张伟") && found(&html, "王张"));
+    assert!(
+        html.find("张伟").unwrap() < html.find("王张").unwrap(),
+        "a name starting with the query ranks first"
+    );
+
+    let (_, html) = app.get_html("/search?q=%E5%8D%8E%E4%B8%BA").await;
+    assert!(found(&html, "华为技术有限公司"));
+    assert!(
+        found(&html, "张伟"),
+        "a contact is found by its company's name"
+    );
+    assert!(!found(&html, "王张"));
+
+    let (_, html) = app.get_html("/search?q=0013").await;
+    assert!(found(&html, "张伟") && !found(&html, "Emma Moore"));
+    let (_, html) = app.get_html("/search?q=emm").await;
+    assert!(found(&html, "Emma Moore"));
+    let (_, html) = app.get_html("/search?q=northwind").await;
+    assert!(found(&html, "Emma Moore"), "emails are searched");
+
+    app.post_form(&app.client, &format!("/companies/{huawei}/delete"), &[])
+        .await;
+    let (_, html) = app.get_html("/search?q=%E5%8D%8E%E4%B8%BA").await;
+    assert!(
+        !found(&html, "华为技术有限公司"),
+        "records in the trash are not found"
+    );
+}
+
+#[tokio::test]
+async fn search_input_that_looks_like_query_syntax_is_harmless() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    for q in [
+        "%22",
+        "*",
+        "NEAR(a%20b)",
+        "a%22%20OR%20%22b",
+        "%E5%BC%A0*",
+        "-",
+    ] {
+        let (status, _) = app.get_html(&format!("/search?q={q}")).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+    }
+}
+
+#[tokio::test]
+async fn a_follow_up_with_a_next_date_creates_a_task_that_shows_today_and_can_be_ticked_off() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let company = create_record(
+        &app,
+        "companies",
+        &[("name", "恒通物流有限公司"), ("status", "prospect")],
+    )
+    .await;
+    let contact = create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "陈晨"),
+            ("status", "prospect"),
+            ("company_id", "恒通物流有限公司"),
+        ],
+    )
+    .await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+        .to_string();
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/contacts/{contact}/followups"),
+            &[
+                ("kind", "call"),
+                ("outcome", "interested"),
+                ("body", "客户想要新报价"),
+                ("next_follow_up", &today),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&format!("/companies/{company}")).await;
+    assert!(
+        html.contains("客户想要新报价"),
+        "a contact's follow-up shows on its company"
+    );
+    let (_, today_page) = app.get_html("/today").await;
+    assert!(today_page.contains("陈晨"), "{today_page}");
+    let task = app.query_i64("SELECT id FROM tasks");
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/tasks/{task}/done"),
+            &[("done", "1"), ("next", "/today")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM tasks WHERE done_at IS NOT NULL"),
+        1
+    );
+    let actions = app.audit_actions();
+    for a in ["activity.create", "task.create", "task.done"] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+}
+
+#[tokio::test]
+async fn a_follow_up_with_errors_comes_back_filled_in() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let company = create_record(
+        &app,
+        "companies",
+        &[("name", "瑞丰贸易"), ("status", "lead")],
+    )
+    .await;
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/companies/{company}/followups"),
+            &[
+                ("kind", "visit"),
+                ("body", ""),
+                ("next_follow_up", "2026-02-30"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("2026-02-30"));
+    assert_eq!(app.query_i64("SELECT count(*) FROM activities"), 0);
+}
+
+#[tokio::test]
+async fn tags_are_created_on_the_fly_filter_lists_and_apply_in_bulk() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let a = create_record(&app, "contacts", &[("name", "李娜"), ("status", "lead")]).await;
+    let b = create_record(&app, "contacts", &[("name", "赵强"), ("status", "lead")]).await;
+    let c = create_record(&app, "contacts", &[("name", "孙磊"), ("status", "lead")]).await;
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/contacts/{a}/tags"),
+            &[("name", "高活跃度"), ("color", "green")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&format!("/contacts/{a}")).await;
+    assert!(html.contains("tag-green") && html.contains("高活跃度"));
+
+    let (a, b, c) = (a.to_string(), b.to_string(), c.to_string());
+    let r = app
+        .post_form(
+            &app.client,
+            "/contacts/bulk",
+            &[
+                ("action", "tag"),
+                ("tag", "价格敏感型"),
+                ("ids", &b),
+                ("ids", &c),
+                ("next", "/contacts"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let tag = app.query_i64("SELECT id FROM tags WHERE name = '价格敏感型'");
+    let (_, html) = app.get_html(&format!("/contacts?tag={tag}")).await;
+    assert!(html.contains("赵强") && html.contains("孙磊") && !html.contains(">李娜<"));
+
+    let me = app.user_id(ADMIN_EMAIL).to_string();
+    let other = app
+        .create_user("li@huaxing.cn", "李四", "sales", PASSWORD)
+        .await
+        .to_string();
+    app.post_form(
+        &app.client,
+        "/contacts/bulk",
+        &[
+            ("action", "assign"),
+            ("owner_id", &other),
+            ("ids", &a),
+            ("ids", &b),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.query_i64(&format!(
+            "SELECT count(*) FROM contacts WHERE owner_id = {other}"
+        )),
+        2
+    );
+    assert_eq!(
+        app.query_i64(&format!(
+            "SELECT count(*) FROM contacts WHERE owner_id = {me}"
+        )),
+        1
+    );
+
+    app.post_form(
+        &app.client,
+        "/contacts/bulk",
+        &[("action", "untag"), ("tag", "价格敏感型"), ("ids", &b)],
+    )
+    .await;
+    app.post_form(
+        &app.client,
+        "/contacts/bulk",
+        &[("action", "delete"), ("ids", &c)],
+    )
+    .await;
+    assert_eq!(app.query_i64("SELECT count(*) FROM record_tags"), 2);
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM contacts WHERE deleted_at IS NOT NULL"),
+        1
+    );
+    let actions = app.audit_actions();
+    for x in [
+        "tag.create",
+        "contact.tag",
+        "contact.untag",
+        "contact.assign",
+        "contact.delete",
+    ] {
+        assert!(actions.contains(&x.to_string()), "{x}");
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_tag_log_or_bulk_change() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let id = create_record(
+        &app,
+        "companies",
+        &[("name", "只读公司"), ("status", "lead")],
+    )
+    .await;
+    app.create_user("v@huaxing.cn", "查看", "viewer", PASSWORD)
+        .await;
+    let viewer = app.signed_in_client("v@huaxing.cn", PASSWORD).await;
+    let sid = id.to_string();
+    for (path, fields) in [
+        (format!("/companies/{id}/tags"), vec![("name", "x")]),
+        (
+            format!("/companies/{id}/followups"),
+            vec![("kind", "call"), ("body", "x")],
+        ),
+        (
+            "/companies/bulk".to_string(),
+            vec![("action", "delete"), ("ids", sid.as_str())],
+        ),
+    ] {
+        let r = app.post_form(&viewer, &path, &fields).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM companies WHERE deleted_at IS NULL"),
+        1
+    );
+}
