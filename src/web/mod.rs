@@ -112,3 +112,32 @@ fn datetime(state: &State, value: Value) -> String {
         .unwrap_or(chrono_tz::Asia::Shanghai);
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
 }
+
+/// Escapes text for HTML element content and attribute values, for the few places that build
+/// markup in Rust instead of a template.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_built_in_rust_is_escaped() {
+        assert_eq!(
+            super::escape_html("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
+        );
+        assert_eq!(super::escape_html("王芳"), "王芳");
+    }
+}
