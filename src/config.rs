@@ -20,6 +20,29 @@ pub struct Config {
     pub session: SessionConfig,
     /// Sign-in protection.
     pub security: SecurityConfig,
+    /// Files attached to records.
+    pub attachments: AttachmentsConfig,
+}
+
+/// `[attachments]`: files stored inside the database with their record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    /// Largest file accepted, in megabytes (MiB); a larger upload gets a clear 413 page.
+    pub max_megabytes: u64,
+}
+
+impl Default for AttachmentsConfig {
+    fn default() -> Self {
+        Self { max_megabytes: 10 }
+    }
+}
+
+impl AttachmentsConfig {
+    /// The limit in bytes.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_megabytes * 1024 * 1024
+    }
 }
 
 /// `[server]`: the HTTP listener.
@@ -270,6 +293,12 @@ impl Config {
         }
         if self.security.min_password_length < 8 {
             return Err(bad("security.min_password_length", "must be at least 8"));
+        }
+        if self.attachments.max_megabytes == 0 || self.attachments.max_megabytes > 1024 {
+            return Err(bad(
+                "attachments.max_megabytes",
+                "must be between 1 and 1024",
+            ));
         }
         if self.data.read_connections == 0 {
             return Err(bad("data.read_connections", "must be at least 1"));

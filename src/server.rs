@@ -124,6 +124,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(crm::search::pages::search))
         .route("/today", web::get().to(crm::followups::pages::today_page))
         .route(
+            "/attachments/{id}",
+            web::get().to(crm::attachments::pages::download),
+        )
+        .route(
+            "/attachments/{id}/delete",
+            web::post().to(crm::attachments::pages::delete),
+        )
+        .route(
             "/tasks/{id}/done",
             web::post().to(crm::followups::pages::done),
         );
@@ -134,10 +142,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.
 fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity) {
     use crate::auth::csrf::Form;
+    use crate::crm::attachments::pages as attachments;
     use crate::crm::followups::{ActivityInput, pages as followups};
     use crate::crm::records::pages::{self as p, Params};
     use crate::crm::tags::pages as tags;
     use crate::web::page::Page;
+    use actix_multipart::Multipart;
+    use actix_web::HttpRequest;
     type Id = web::Path<String>;
     type Query = web::Query<Params>;
     type Pairs = Form<Vec<(String, String)>>;
@@ -193,6 +204,12 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
         &at("/{id}/tasks"),
         web::post().to(move |pg: Page, id: Id, f: Form<followups::TaskInput>| {
             followups::add(e, pg, id, f)
+        }),
+    )
+    .route(
+        &at("/{id}/attachments"),
+        web::post().to(move |r: HttpRequest, pg: Page, id: Id, m: Multipart| {
+            attachments::upload(e, r, pg, id, m)
         }),
     )
     .route(

@@ -1,6 +1,7 @@
 //! CRM features, one folder each: types and rules in `mod.rs`, SQL in `store.rs`, HTML in
 //! `pages.rs`.
 
+pub mod attachments;
 pub mod companies;
 pub mod contacts;
 pub mod followups;

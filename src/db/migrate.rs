@@ -38,6 +38,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "tags",
         sql: include_str!("migrations/0005_tags.sql"),
     },
+    Migration {
+        version: 6,
+        description: "attachments",
+        sql: include_str!("migrations/0006_attachments.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

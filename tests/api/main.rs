@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a real server per test on port 0, real SQLite files.
 
+mod attachments;
 mod audit;
 mod cli;
 mod csrf;

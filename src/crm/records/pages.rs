@@ -335,7 +335,7 @@ pub async fn show_page(
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
     let is_company = e.table == "companies";
-    let (rec, contacts, history, activities, tasks, tags, all_tags) = page
+    let (rec, contacts, history, activities, tasks, (tags, all_tags), files) = page
         .state
         .db
         .read(move |c| {
@@ -362,7 +362,17 @@ pub async fn show_page(
                 crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &[id])?;
             let all_tags = crate::crm::tags::store::all(c)?;
             let tags = tags.remove(&id).unwrap_or_default();
-            Ok((rec, contacts, history, activities, tasks, tags, all_tags))
+            let files =
+                crate::crm::attachments::store::for_record(c, crate::crm::tags::kind(e), id)?;
+            Ok((
+                rec,
+                contacts,
+                history,
+                activities,
+                tasks,
+                (tags, all_tags),
+                files,
+            ))
         })
         .await?;
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
@@ -380,7 +390,8 @@ pub async fn show_page(
         context! {
             entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
             history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
-            colors => crate::crm::tags::COLORS,
+            colors => crate::crm::tags::COLORS, files,
+            max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
             can_edit => me.role.can(Permission::EditRecords),
