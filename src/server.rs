@@ -131,6 +131,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/attachments/{id}/delete",
             web::post().to(crm::attachments::pages::delete),
         )
+        .route("/views/{id}/delete", web::post().to(crm::views::delete))
         .route(
             "/tasks/{id}/done",
             web::post().to(crm::followups::pages::done),
@@ -170,6 +171,12 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
     .route(
         &at("/bulk"),
         web::post().to(move |pg: Page, f: Pairs| tags::bulk(e, pg, f)),
+    )
+    .route(
+        &at("/views"),
+        web::post().to(move |pg: Page, f: Form<crate::crm::views::SaveInput>| {
+            crate::crm::views::create(e, pg, f)
+        }),
     )
     .route(
         &at("/{id}"),

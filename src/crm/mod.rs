@@ -13,3 +13,4 @@ pub mod seed;
 pub mod settings;
 pub mod tags;
 pub mod users;
+pub mod views;

@@ -43,6 +43,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "attachments",
         sql: include_str!("migrations/0006_attachments.sql"),
     },
+    Migration {
+        version: 7,
+        description: "saved list views",
+        sql: include_str!("migrations/0007_saved_views.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

@@ -304,3 +304,41 @@ async fn a_viewer_cannot_tag_log_or_bulk_change() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_saved_view_keeps_the_filters_and_belongs_to_its_user() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let r = app
+        .post_form(
+            &app.client,
+            "/contacts/views",
+            &[
+                ("name", "我的成交客户"),
+                ("query", "status=customer&sort=-name&after=x&evil=1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let query = app.query_string("SELECT query FROM saved_views");
+    assert_eq!(query, "status=customer&sort=-name");
+    let (_, html) = app.get_html("/contacts").await;
+    assert!(html.contains("我的成交客户") && html.contains("status=customer&amp;sort=-name"));
+    app.create_user("li@huaxing.cn", "李四", "sales", PASSWORD)
+        .await;
+    let other = app.signed_in_client("li@huaxing.cn", PASSWORD).await;
+    let (_, theirs) = app.get_html_as(&other, "/contacts").await;
+    assert!(!theirs.contains("我的成交客户"), "views are per user");
+    let view = app.query_i64("SELECT id FROM saved_views");
+    let r = app
+        .post_form(&other, &format!("/views/{view}/delete"), &[])
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "nobody deletes another user's view"
+    );
+    app.post_form(&app.client, &format!("/views/{view}/delete"), &[])
+        .await;
+    assert_eq!(app.query_i64("SELECT count(*) FROM saved_views"), 0);
+}

@@ -257,14 +257,16 @@ pub async fn list(
     };
     let owners = owners(&page).await?;
     let lq = query.clone();
-    let (rows, more, mut tags, all_tags) = page
+    let me = page.user()?.id;
+    let (rows, more, mut tags, all_tags, views) = page
         .state
         .db
         .read(move |c| {
+            let views = crate::crm::views::list(c, me, e.table)?;
             let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;
-            Ok((rows, more, tags, crate::crm::tags::store::all(c)?))
+            Ok((rows, more, tags, crate::crm::tags::store::all(c)?, views))
         })
         .await?;
     let next = if more {
@@ -308,7 +310,7 @@ pub async fn list(
             owner_filter => owner_options(&owners, get("owner").as_deref()),
             owner_choices => owner_options(&owners, None),
             filter => context! { status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag") },
-            all_tags, here,
+            all_tags, here, views, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
             can_edit => page.user()?.role.can(Permission::EditRecords),
             notice => page.notice(),
         },
