@@ -179,6 +179,10 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
         }),
     )
     .route(
+        &at("/{id}/merge"),
+        web::post().to(move |pg: Page, id: Id, f: Form<p::MergeInput>| p::merge(e, pg, id, f)),
+    )
+    .route(
         &at("/{id}"),
         web::get().to(move |pg: Page, id: Id| p::show(e, pg, id)),
     )

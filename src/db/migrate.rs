@@ -48,6 +48,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "saved list views",
         sql: include_str!("migrations/0007_saved_views.sql"),
     },
+    Migration {
+        version: 8,
+        description: "merged duplicates",
+        sql: include_str!("migrations/0008_merges.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

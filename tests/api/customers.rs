@@ -342,3 +342,89 @@ async fn a_saved_view_keeps_the_filters_and_belongs_to_its_user() {
         .await;
     assert_eq!(app.query_i64("SELECT count(*) FROM saved_views"), 0);
 }
+
+#[tokio::test]
+async fn merging_a_duplicate_keeps_its_follow_ups_tags_files_and_history() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let keep = create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "张伟"),
+            ("status", "customer"),
+            ("mobile", "13800138000"),
+        ],
+    )
+    .await;
+    let dup = create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "张伟总"),
+            ("status", "lead"),
+            ("mobile", "138 0013 8000"),
+            ("email", "zhangwei@huaxing.cn"),
+            ("confirm_duplicate", "1"),
+        ],
+    )
+    .await;
+    app.post_form(
+        &app.client,
+        &format!("/contacts/{dup}/followups"),
+        &[("kind", "visit"), ("body", "上门拜访，谈了续约")],
+    )
+    .await;
+    app.post_form(
+        &app.client,
+        &format!("/contacts/{dup}/tags"),
+        &[("name", "重要客户")],
+    )
+    .await;
+    let (_, page) = app.get_html(&format!("/contacts/{dup}")).await;
+    assert!(
+        page.contains(&format!("name=\"into\" value=\"{keep}\"")),
+        "the duplicate is offered for merging"
+    );
+
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/contacts/{dup}/merge"),
+            &[("into", &keep.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get_html(&format!("/contacts/{keep}")).await;
+    assert!(html.contains("上门拜访，谈了续约"), "follow-up moved");
+    assert!(html.contains("重要客户"), "tag moved");
+    assert!(
+        html.contains("zhangwei@huaxing.cn"),
+        "an empty field was filled from the duplicate"
+    );
+    assert!(
+        html.contains("张伟总"),
+        "the duplicate's history (its creation) shows on the kept record"
+    );
+    assert_eq!(
+        app.query_i64(&format!(
+            "SELECT count(*) FROM contacts WHERE id = {dup} AND deleted_at IS NOT NULL"
+        )),
+        1
+    );
+    let status = app.query_string(&format!("SELECT status FROM contacts WHERE id = {keep}"));
+    assert_eq!(status, "customer", "the kept record's own values win");
+    let actions = app.audit_actions();
+    assert!(
+        actions.contains(&"contact.merge".to_string())
+            && actions.contains(&"contact.merged_into".to_string())
+    );
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/contacts/{keep}/merge"),
+            &[("into", &keep.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

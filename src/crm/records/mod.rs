@@ -312,3 +312,46 @@ pub fn assign(tx: &mut Tx<'_>, entity: &Entity, ids: &[i64], owner: i64) -> Resu
     }
     Ok(())
 }
+
+/// Merges duplicate `from` into `into`: empty fields of `into` are filled from `from`, every
+/// follow-up, task, tag, attachment (and, for companies, contact) moves over, `from` goes to
+/// the trash, and both records' audit entries say so. The merged record's history stays in
+/// the audit log and shows on the kept record's page.
+pub fn merge(tx: &mut Tx<'_>, entity: &Entity, from: i64, into: i64) -> Result<(), AppError> {
+    if from == into {
+        return Err(AppError::invalid("into", "merge.error.same"));
+    }
+    let src = store::get(tx.conn(), entity, from)?;
+    let dst = store::get(tx.conn(), entity, into)?;
+    if src.deleted_at.is_some() || dst.deleted_at.is_some() {
+        return Err(AppError::invalid("into", "merge.error.trash"));
+    }
+    let mut values = dst.values.clone();
+    let mut event = Event::new(&format!("{}.merge", entity.kind))
+        .entity(entity.kind, into)
+        .change("merged_from", Value::Null, from);
+    for column in entity.columns() {
+        let empty = values
+            .get(&column)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+        if let (true, Some(v)) = (empty, src.values.get(&column).filter(|v| !v.is_null())) {
+            if entity.field(&column).is_some() {
+                event = event.change(&column, Value::Null, v.clone());
+            }
+            values.insert(column, v.clone());
+        }
+    }
+    store::update(tx.conn(), entity, into, dst.version, &values)?;
+    store::move_children(tx.conn(), entity, from, into)?;
+    tx.audit(event)?;
+    let now = crate::db::now();
+    store::set_deleted(tx.conn(), entity, from, Some(&now), tx.actor().user_id)?;
+    tx.audit(
+        Event::new(&format!("{}.merged_into", entity.kind))
+            .entity(entity.kind, from)
+            .change("merged_into", Value::Null, into),
+    )?;
+    crate::crm::search::store::remove(tx.conn(), entity, from)?;
+    crate::crm::search::store::index(tx.conn(), entity, into)?;
+    Ok(())
+}

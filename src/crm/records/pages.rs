@@ -337,7 +337,7 @@ pub async fn show_page(
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
     let is_company = e.table == "companies";
-    let (rec, contacts, history, activities, tasks, (tags, all_tags), files) = page
+    let (rec, contacts, history, activities, tasks, (tags, all_tags), (files, duplicates)) = page
         .state
         .db
         .read(move |c| {
@@ -352,12 +352,23 @@ pub async fn show_page(
             } else {
                 Vec::new()
             };
-            let filter = audit::Filter {
-                entity_type: Some(e.kind.into()),
-                entity_id: Some(id.to_string()),
-                ..Default::default()
+            // The record's own history and that of duplicates merged into it.
+            let mut history = Vec::new();
+            for rid in std::iter::once(id).chain(store::merged_into(c, e, id)?) {
+                let filter = audit::Filter {
+                    entity_type: Some(e.kind.into()),
+                    entity_id: Some(rid.to_string()),
+                    ..Default::default()
+                };
+                history.extend(audit::list(c, &filter, 30)?.0);
+            }
+            history.sort_by_key(|e| std::cmp::Reverse(e.id));
+            history.truncate(30);
+            let duplicates = if rec.deleted_at.is_none() {
+                store::duplicates(c, e, &rec.values, Some(id))?
+            } else {
+                Vec::new()
             };
-            let (history, _) = audit::list(c, &filter, 30)?;
             let activities = followups::activities(c, is_company, id, 100)?;
             let tasks = followups::open_tasks(c, is_company, id)?;
             let mut tags =
@@ -373,7 +384,7 @@ pub async fn show_page(
                 activities,
                 tasks,
                 (tags, all_tags),
-                files,
+                (files, duplicates),
             ))
         })
         .await?;
@@ -392,7 +403,7 @@ pub async fn show_page(
         context! {
             entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
             history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
-            colors => crate::crm::tags::COLORS, files,
+            colors => crate::crm::tags::COLORS, files, duplicates,
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
@@ -729,4 +740,38 @@ pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
         "records/trash.html",
         context! { items, admin, notice => page.notice() },
     )
+}
+
+/// The merge form.
+#[derive(serde::Deserialize)]
+pub struct MergeInput {
+    #[serde(default)]
+    into: String,
+}
+
+/// `POST /{entity}/{id}/merge`: merges this record into the one named by `into` (its id).
+pub async fn merge(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(input): Form<MergeInput>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let from = path_id(&id)?;
+    let into: i64 = input
+        .into
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| AppError::invalid("into", "merge.error.target"))?;
+    let result = page
+        .state
+        .db
+        .write(page.actor(), move |tx| super::merge(tx, e, from, into))
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/{}/{into}?notice=merged", e.table))),
+        Err(AppError::NotFound) => Err(AppError::invalid("into", "merge.error.target")),
+        Err(other) => Err(other),
+    }
 }

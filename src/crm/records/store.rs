@@ -319,3 +319,60 @@ pub fn duplicates(
     }
     Ok(found)
 }
+
+/// Moves everything hanging off record `from` to record `into` (merging duplicates): follow-ups,
+/// tasks, tags, attachments and, for companies, their contacts. Records the merge.
+pub fn move_children(conn: &Connection, e: &Entity, from: i64, into: i64) -> rusqlite::Result<()> {
+    let kind = crate::crm::tags::kind(e);
+    let column = if kind == 0 {
+        "company_id"
+    } else {
+        "contact_id"
+    };
+    for table in ["activities", "tasks"] {
+        conn.execute(
+            &format!("UPDATE {table} SET {column} = ?2 WHERE {column} = ?1"),
+            rusqlite::params![from, into],
+        )?;
+    }
+    if kind == 0 {
+        conn.execute(
+            "UPDATE contacts SET company_id = ?2 WHERE company_id = ?1",
+            rusqlite::params![from, into],
+        )?;
+    }
+    conn.execute(
+        "INSERT OR IGNORE INTO record_tags (tag_id, kind, record_id)
+         SELECT tag_id, kind, ?3 FROM record_tags WHERE kind = ?1 AND record_id = ?2",
+        rusqlite::params![kind, from, into],
+    )?;
+    conn.execute(
+        "DELETE FROM record_tags WHERE kind = ?1 AND record_id = ?2",
+        rusqlite::params![kind, from],
+    )?;
+    conn.execute(
+        "UPDATE attachments SET record_id = ?3 WHERE kind = ?1 AND record_id = ?2",
+        rusqlite::params![kind, from, into],
+    )?;
+    conn.execute(
+        "INSERT OR REPLACE INTO merges (kind, from_id, into_id, merged_at) VALUES (?1, ?2, ?3, ?4)",
+        rusqlite::params![kind, from, into, crate::db::now()],
+    )?;
+    // Records merged into `from` earlier now belong to `into`.
+    conn.execute(
+        "UPDATE merges SET into_id = ?3 WHERE kind = ?1 AND into_id = ?2",
+        rusqlite::params![kind, from, into],
+    )?;
+    Ok(())
+}
+
+/// Ids of the records merged into `id`.
+pub fn merged_into(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT from_id FROM merges WHERE kind = ?1 AND into_id = ?2 ORDER BY from_id",
+    )?;
+    stmt.query_map(rusqlite::params![crate::crm::tags::kind(e), id], |r| {
+        r.get(0)
+    })?
+    .collect()
+}
