@@ -132,6 +132,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::attachments::pages::delete),
         )
         .route("/views/{id}/delete", web::post().to(crm::views::delete))
+        .route("/admin/fields", web::get().to(crm::fields::pages::list))
+        .route("/admin/fields", web::post().to(crm::fields::pages::create))
+        .route(
+            "/admin/fields/{id}/delete",
+            web::post().to(crm::fields::pages::delete),
+        )
         .route(
             "/tasks/{id}/done",
             web::post().to(crm::followups::pages::done),

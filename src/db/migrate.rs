@@ -53,6 +53,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "merged duplicates",
         sql: include_str!("migrations/0008_merges.sql"),
     },
+    Migration {
+        version: 9,
+        description: "custom fields",
+        sql: include_str!("migrations/0009_custom_fields.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

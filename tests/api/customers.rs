@@ -428,3 +428,103 @@ async fn merging_a_duplicate_keeps_its_follow_ups_tags_files_and_history() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn custom_fields_appear_on_forms_lists_filters_and_in_the_audit_log() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let add =
+        |label: &'static str, kind: &'static str, options: &'static str, in_list: &'static str| {
+            vec![
+                ("entity", "contacts"),
+                ("label", label),
+                ("kind", kind),
+                ("options", options),
+                ("in_list", in_list),
+            ]
+        };
+    for fields in [
+        add("客户等级", "select", "A级, B级, C级", "1"),
+        add("年采购额", "number", "", ""),
+        add("沟通渠道", "multiselect", "微信, 电话, 邮件", ""),
+        add("已签保密协议", "checkbox", "", ""),
+    ] {
+        let r = app.post_form(&app.client, "/admin/fields", &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let bad = app
+        .post_form(&app.client, "/admin/fields", &add("", "select", "", ""))
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let (_, form) = app.get_html("/contacts/new").await;
+    assert!(form.contains("客户等级") && form.contains("name=\"cf_f2\""));
+    let r = app
+        .post_form(
+            &app.client,
+            "/contacts/new",
+            &[
+                ("name", "周敏"),
+                ("status", "customer"),
+                ("cf_f1", "A级"),
+                ("cf_f2", "abc"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad number is refused"
+    );
+    assert!(
+        r.text().await.unwrap().contains("value=\"abc\""),
+        "and the input is kept"
+    );
+    let a = create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "周敏"),
+            ("status", "customer"),
+            ("cf_f1", "A级"),
+            ("cf_f2", "1,200.5"),
+            ("cf_f3__0", "1"),
+            ("cf_f4", "1"),
+        ],
+    )
+    .await;
+    create_record(
+        &app,
+        "contacts",
+        &[("name", "吴刚"), ("status", "lead"), ("cf_f1", "C级")],
+    )
+    .await;
+
+    let (_, html) = app.get_html(&format!("/contacts/{a}")).await;
+    assert!(html.contains("1200.5") && html.contains("微信"));
+    let (_, list) = app.get_html("/contacts?cf_f1=A%E7%BA%A7").await;
+    assert!(
+        list.contains("周敏") && !list.contains("吴刚"),
+        "filter by a custom choice"
+    );
+    assert!(list.contains("<th>客户等级</th>"), "shown as a list column");
+    let (_, list) = app.get_html("/contacts?cf_f3=%E5%BE%AE%E4%BF%A1").await;
+    assert!(
+        list.contains("周敏") && !list.contains("吴刚"),
+        "filter by one of several choices"
+    );
+    let (_, list) = app.get_html("/contacts?cf_f4=true").await;
+    assert!(
+        list.contains("周敏") && !list.contains("吴刚"),
+        "filter by a checkbox"
+    );
+    let changes = app.latest_changes("contact.create");
+    assert!(
+        changes.contains("客户等级") && changes.contains("C级"),
+        "{changes}"
+    );
+    assert!(
+        !changes.contains("已签保密协议"),
+        "an unticked box is no change: {changes}"
+    );
+}

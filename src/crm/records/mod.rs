@@ -100,6 +100,7 @@ impl Entity {
         if self.table == "companies" {
             cols.push("name_norm".into());
         }
+        cols.push("custom".into());
         cols
     }
 }
@@ -150,9 +151,16 @@ pub fn parse(
     form: &HashMap<String, String>,
     company_lookup: &dyn Fn(&str) -> Option<i64>,
     user_exists: &dyn Fn(i64) -> bool,
+    custom: &[crate::crm::fields::CustomField],
 ) -> Result<Values, FieldErrors> {
     let mut values = Values::new();
     let mut errors = FieldErrors::new();
+    match crate::crm::fields::parse(custom, form) {
+        Ok(v) => {
+            values.insert("custom".into(), v);
+        }
+        Err(e) => errors.extend(e),
+    }
     for f in entity.fields {
         let raw = text(form, f.name);
         if raw.is_empty() {
@@ -229,20 +237,25 @@ pub fn parse(
 
 /// The audit changes between two sets of values, over the entity's fields only.
 fn diff(
+    conn: &rusqlite::Connection,
     entity: &Entity,
     before: Option<&Values>,
     after: Option<&Values>,
     mut event: Event,
-) -> Event {
+) -> Result<Event, AppError> {
+    let get = |v: Option<&Values>, name: &str| {
+        v.and_then(|v| v.get(name)).cloned().unwrap_or(Value::Null)
+    };
     for f in entity.fields {
-        let get = |v: Option<&Values>| {
-            v.and_then(|v| v.get(f.name))
-                .cloned()
-                .unwrap_or(Value::Null)
-        };
-        event = event.change(f.name, get(before), get(after));
+        event = event.change(f.name, get(before, f.name), get(after, f.name));
     }
-    event
+    // Custom fields are audited under their labels.
+    let (old, new) = (get(before, "custom"), get(after, "custom"));
+    for f in crate::crm::fields::store::for_entity(conn, entity.table)? {
+        let pick = |v: &Value| v.get(&f.key).cloned().unwrap_or(Value::Null);
+        event = event.change(&f.label, pick(&old), pick(&new));
+    }
+    Ok(event)
 }
 
 /// Creates a record and returns its id.
@@ -259,11 +272,12 @@ pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, 
     let id = store::insert(tx.conn(), entity, values, by)?;
     crate::crm::search::store::index(tx.conn(), entity, id)?;
     let event = diff(
+        tx.conn(),
         entity,
         None,
         Some(values),
         Event::new(&format!("{}.create", entity.kind)).entity(entity.kind, id),
-    );
+    )?;
     tx.audit(event)?;
     Ok(id)
 }
@@ -286,11 +300,12 @@ pub fn update(
     }
     crate::crm::search::store::index(tx.conn(), entity, id)?;
     let event = diff(
+        tx.conn(),
         entity,
         Some(&old.values),
         Some(values),
         Event::new(&format!("{}.update", entity.kind)).entity(entity.kind, id),
-    );
+    )?;
     tx.audit(event)?;
     Ok(())
 }

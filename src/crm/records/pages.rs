@@ -244,7 +244,17 @@ pub async fn list(
         .find(|s| **s == sort_name)
         .copied()
         .unwrap_or("updated_at");
+    let custom_fields = page
+        .state
+        .db
+        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+        .await?;
+    let custom_filter: Vec<(String, String)> = custom_fields
+        .iter()
+        .filter_map(|f| get(&crate::crm::fields::input_name(&f.key)).map(|v| (f.key.clone(), v)))
+        .collect();
     let query = ListQuery {
+        custom: custom_filter,
         status: get("status"),
         owner_id: get("owner").and_then(|o| o.parse().ok()),
         company_id: get("company").and_then(|o| o.parse().ok()),
@@ -295,7 +305,37 @@ pub async fn list(
     } else {
         None
     };
-    let records = list_rows(&page, e, &rows, &mut tags);
+    let mut records = list_rows(&page, e, &rows, &mut tags);
+    let listed: Vec<&crate::crm::fields::CustomField> =
+        custom_fields.iter().filter(|f| f.in_list).collect();
+    for (row, rec) in records.iter_mut().zip(&rows) {
+        for f in &listed {
+            let v = rec.values.get("custom").and_then(|c| c.get(&f.key));
+            row.cells.push(Cell {
+                label: f.label.clone(),
+                text: crate::crm::fields::display(v),
+                href: None,
+                strong: false,
+                badge: None,
+                nowrap: false,
+                tags: Vec::new(),
+            });
+        }
+    }
+    let custom_columns: Vec<&str> = listed.iter().map(|f| f.label.as_str()).collect();
+    let filterable: Vec<Value> = custom_fields
+        .iter()
+        .filter(|f| matches!(f.kind.as_str(), "select" | "multiselect" | "checkbox"))
+        .map(|f| {
+            let name = crate::crm::fields::input_name(&f.key);
+            let options = if f.kind == "checkbox" {
+                vec!["true".to_string()]
+            } else {
+                f.options.clone()
+            };
+            context! { name, label => f.label, kind => f.kind, options, value => get(&name) }
+        })
+        .collect();
     let here = format!(
         "/{}?{}",
         e.table,
@@ -310,7 +350,7 @@ pub async fn list(
             owner_filter => owner_options(&owners, get("owner").as_deref()),
             owner_choices => owner_options(&owners, None),
             filter => context! { status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag") },
-            all_tags, here, views, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
+            all_tags, here, views, custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
             can_edit => page.user()?.role.can(Permission::EditRecords),
             notice => page.notice(),
         },
@@ -337,7 +377,15 @@ pub async fn show_page(
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
     let is_company = e.table == "companies";
-    let (rec, contacts, history, activities, tasks, (tags, all_tags), (files, duplicates)) = page
+    let (
+        rec,
+        contacts,
+        history,
+        activities,
+        tasks,
+        (tags, all_tags),
+        (files, duplicates, custom_defs),
+    ) = page
         .state
         .db
         .read(move |c| {
@@ -384,7 +432,11 @@ pub async fn show_page(
                 activities,
                 tasks,
                 (tags, all_tags),
-                (files, duplicates),
+                (
+                    files,
+                    duplicates,
+                    crate::crm::fields::store::for_entity(c, e.table)?,
+                ),
             ))
         })
         .await?;
@@ -404,6 +456,7 @@ pub async fn show_page(
             entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
             history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
             colors => crate::crm::tags::COLORS, files, duplicates,
+            custom => custom_defs.iter().map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
@@ -414,8 +467,14 @@ pub async fn show_page(
     )
 }
 
-fn form_values(e: &Entity, rec: &Record) -> HashMap<String, String> {
-    e.fields
+fn form_values(
+    e: &Entity,
+    rec: &Record,
+    custom: &[crate::crm::fields::CustomField],
+) -> HashMap<String, String> {
+    let stored = rec.values.get("custom").cloned().unwrap_or(Json::Null);
+    let mut out: HashMap<String, String> = e
+        .fields
         .iter()
         .map(|f| {
             let v = match f.kind {
@@ -429,7 +488,9 @@ fn form_values(e: &Entity, rec: &Record) -> HashMap<String, String> {
             };
             (f.name.to_string(), v)
         })
-        .collect()
+        .collect();
+    out.extend(crate::crm::fields::form_values(custom, &stored));
+    out
 }
 
 struct FormPage<'a> {
@@ -443,8 +504,14 @@ struct FormPage<'a> {
 }
 
 async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
+    let table = f.entity.table;
+    let custom_fields = page
+        .state
+        .db
+        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, table)?))
+        .await?;
     let ctx = context! {
-        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors,
+        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
         owners => owners(page).await?, editing => f.version.is_some(),
     };
@@ -489,7 +556,8 @@ async fn parse(
         .read(move |c| {
             let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
             let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
-            Ok(super::parse(e, &input, &lookup, &exists))
+            let custom = crate::crm::fields::store::for_entity(c, e.table)?;
+            Ok(super::parse(e, &input, &lookup, &exists, &custom))
         })
         .await
 }
@@ -563,7 +631,12 @@ pub async fn edit_form(
     if rec.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
-    let input = form_values(e, &rec);
+    let custom = page
+        .state
+        .db
+        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+        .await?;
+    let input = form_values(e, &rec, &custom);
     let f = FormPage {
         entity: e,
         input: &input,
@@ -623,7 +696,12 @@ pub async fn update(
     match result {
         Ok(()) => Ok(see_other(&format!("/{}/{id}?notice=saved", e.table))),
         Err(AppError::Conflict(_)) => {
-            let theirs = form_values(e, &current);
+            let custom = page
+                .state
+                .db
+                .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+                .await?;
+            let theirs = form_values(e, &current, &custom);
             let changed: Vec<Value> = e
                 .fields
                 .iter()

@@ -73,7 +73,13 @@ fn select(e: &Entity) -> String {
 fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
     let mut values = Values::new();
     for (i, c) in e.columns().into_iter().enumerate() {
-        values.insert(c, to_json(r.get(7 + i)?));
+        let v = to_json(r.get(7 + i)?);
+        // Custom field values are a JSON object kept as text.
+        let v = match (c.as_str(), v) {
+            ("custom", Value::String(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
+            (_, v) => v,
+        };
+        values.insert(c, v);
     }
     Ok(Record {
         id: r.get(0)?,
@@ -206,6 +212,8 @@ pub struct ListQuery {
     pub company_id: Option<i64>,
     /// Tag filter.
     pub tag_id: Option<i64>,
+    /// Custom field filters: (field key, value).
+    pub custom: Vec<(String, String)>,
     /// Sort column; must be in `Entity::sorts`.
     pub sort: &'static str,
     /// Descending.
@@ -240,6 +248,22 @@ pub fn list(
     if let (Some(c), true) = (q.company_id, has_company(e)) {
         sql.push_str(" AND r.company_id = ?");
         args.push(SqlValue::Integer(c));
+    }
+    for (key, value) in &q.custom {
+        // The key was checked against the entity's field definitions; the value is bound.
+        if key.chars().all(|c| c.is_ascii_alphanumeric()) {
+            sql.push_str(&format!(
+                " AND (json_extract(r.custom, '$.{key}') = ? OR EXISTS (SELECT 1 FROM json_each(r.custom, '$.{key}') WHERE value = ?))"
+            ));
+            // A ticked checkbox is stored as JSON true, which SQLite reads as 1.
+            let v = if value == "true" {
+                SqlValue::Integer(1)
+            } else {
+                SqlValue::Text(value.clone())
+            };
+            args.push(v.clone());
+            args.push(v);
+        }
     }
     if let Some(t) = q.tag_id {
         sql.push_str(
