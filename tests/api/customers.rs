@@ -528,3 +528,53 @@ async fn custom_fields_appear_on_forms_lists_filters_and_in_the_audit_log() {
         "an unticked box is no change: {changes}"
     );
 }
+
+#[tokio::test]
+async fn lists_filter_on_built_in_fields_and_saved_views_keep_them() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    create_record(
+        &app,
+        "companies",
+        &[
+            ("name", "北京一号"),
+            ("status", "lead"),
+            ("city", "北京"),
+            ("source", "exhibition"),
+        ],
+    )
+    .await;
+    create_record(
+        &app,
+        "companies",
+        &[
+            ("name", "上海二号"),
+            ("status", "lead"),
+            ("city", "上海"),
+            ("source", "website"),
+        ],
+    )
+    .await;
+    let (_, html) = app.get_html("/companies?city=%E5%8C%97%E4%BA%AC").await;
+    assert!(html.contains("北京一号") && !html.contains("上海二号"));
+    let (_, html) = app.get_html("/companies?source=website").await;
+    assert!(html.contains("上海二号") && !html.contains("北京一号"));
+    let (_, html) = app.get_html("/companies?name=x&deleted_at=1").await;
+    assert!(
+        html.contains("北京一号") && html.contains("上海二号"),
+        "unknown filters are ignored, not spliced into SQL"
+    );
+    app.post_form(
+        &app.client,
+        "/companies/views",
+        &[
+            ("name", "展会来的"),
+            ("query", "source=exhibition&cf_f1=x&cf_bad-key=y"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.query_string("SELECT query FROM saved_views"),
+        "source=exhibition&cf_f1=x"
+    );
+}

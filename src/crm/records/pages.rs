@@ -253,7 +253,13 @@ pub async fn list(
         .iter()
         .filter_map(|f| get(&crate::crm::fields::input_name(&f.key)).map(|v| (f.key.clone(), v)))
         .collect();
+    let field_filter: Vec<(String, String)> = ["source", "province", "city", "title"]
+        .iter()
+        .filter(|name| e.field(name).is_some())
+        .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
+        .collect();
     let query = ListQuery {
+        fields: field_filter,
         custom: custom_filter,
         status: get("status"),
         owner_id: get("owner").and_then(|o| o.parse().ok()),
@@ -349,8 +355,13 @@ pub async fn list(
             sort => sort_param, sorts => e.sorts, statuses => super::STATUSES,
             owner_filter => owner_options(&owners, get("owner").as_deref()),
             owner_choices => owner_options(&owners, None),
-            filter => context! { status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag") },
-            all_tags, here, views, custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
+            filter => context! {
+                status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag"),
+                source => get("source"), province => get("province"), city => get("city"),
+            },
+            sources => super::SOURCES,
+            all_tags, here, views,
+            first_page => format!("/{}?{}", e.table, serde_urlencoded::to_string(q.iter().filter(|(k, _)| !k.starts_with("after") && *k != "notice").collect::<Vec<_>>()).unwrap_or_default()), custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
             can_edit => page.user()?.role.can(Permission::EditRecords),
             notice => page.notice(),
         },

@@ -214,6 +214,8 @@ pub struct ListQuery {
     pub tag_id: Option<i64>,
     /// Custom field filters: (field key, value).
     pub custom: Vec<(String, String)>,
+    /// Filters on built-in text and choice fields: (column, exact value).
+    pub fields: Vec<(String, String)>,
     /// Sort column; must be in `Entity::sorts`.
     pub sort: &'static str,
     /// Descending.
@@ -244,6 +246,16 @@ pub fn list(
     if let Some(o) = q.owner_id {
         sql.push_str(" AND r.owner_id = ?");
         args.push(SqlValue::Integer(o));
+    }
+    for (column, value) in &q.fields {
+        // Only the entity's own text and choice fields may be filtered on; the value is bound.
+        let allowed = e
+            .field(column)
+            .is_some_and(|f| matches!(f.kind, Kind::Text(_) | Kind::Select(_)));
+        if allowed {
+            sql.push_str(&format!(" AND r.{column} = ?"));
+            args.push(SqlValue::Text(value.clone()));
+        }
     }
     if let (Some(c), true) = (q.company_id, has_company(e)) {
         sql.push_str(" AND r.company_id = ?");

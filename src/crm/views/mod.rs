@@ -12,7 +12,9 @@ use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 /// The list parameters a view may keep.
-const KEYS: &[&str] = &["status", "owner", "tag", "sort", "company"];
+const KEYS: &[&str] = &[
+    "status", "owner", "tag", "sort", "company", "source", "province", "city",
+];
 
 /// A saved view.
 #[derive(Debug, Clone, Serialize)]
@@ -28,10 +30,21 @@ pub struct View {
 /// Keeps only the list's own, non-empty parameters, in a stable order.
 pub fn clean_query(query: &str) -> String {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    let kept: Vec<(String, String)> = KEYS
+    let mut kept: Vec<(String, String)> = KEYS
         .iter()
         .filter_map(|k| pairs.iter().find(|(n, v)| n == k && !v.is_empty()).cloned())
         .collect();
+    // Custom field filters (cf_f1, cf_f2, ...).
+    let mut custom: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter(|(n, v)| {
+            !v.is_empty()
+                && n.strip_prefix("cf_")
+                    .is_some_and(|k| k.chars().all(|c| c.is_ascii_alphanumeric()))
+        })
+        .collect();
+    custom.sort();
+    kept.extend(custom);
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
