@@ -135,6 +135,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/fields", web::get().to(crm::fields::pages::list))
         .route("/admin/fields", web::post().to(crm::fields::pages::create))
         .route(
+            "/admin/fields/required",
+            web::post().to(crm::fields::pages::set_required),
+        )
+        .route(
             "/admin/fields/{id}/delete",
             web::post().to(crm::fields::pages::delete),
         )

@@ -58,6 +58,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "custom fields",
         sql: include_str!("migrations/0009_custom_fields.sql"),
     },
+    Migration {
+        version: 10,
+        description: "required built-in fields",
+        sql: include_str!("migrations/0010_required_fields.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

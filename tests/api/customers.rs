@@ -578,3 +578,66 @@ async fn lists_filter_on_built_in_fields_and_saved_views_keep_them() {
         "source=exhibition&cf_f1=x"
     );
 }
+
+#[tokio::test]
+async fn an_administrator_can_make_built_in_fields_required() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let r = app
+        .post_form(
+            &app.client,
+            "/admin/fields/required",
+            &[
+                ("entity", "contacts"),
+                ("required", "mobile"),
+                ("required", "source"),
+                ("required", "nonsense"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.query_i64("SELECT count(*) FROM required_fields WHERE entity = 'contacts'"),
+        2
+    );
+    let r = app
+        .post_form(
+            &app.client,
+            "/contacts/new",
+            &[("name", "缺手机"), ("status", "lead")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert_eq!(marked_fields(&html).len(), 2, "{:?}", marked_fields(&html));
+    create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "有手机"),
+            ("status", "lead"),
+            ("mobile", "13912345678"),
+            ("source", "referral"),
+        ],
+    )
+    .await;
+    create_record(
+        &app,
+        "companies",
+        &[("name", "公司不受影响"), ("status", "lead")],
+    )
+    .await;
+    assert!(
+        app.audit_actions()
+            .contains(&"settings.required_fields".to_string())
+    );
+    let viewer = {
+        app.create_user("s@huaxing.cn", "销售", "sales", PASSWORD)
+            .await;
+        app.signed_in_client("s@huaxing.cn", PASSWORD).await
+    };
+    let r = app
+        .post_form(&viewer, "/admin/fields/required", &[("entity", "contacts")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

@@ -73,19 +73,40 @@ async fn render(
     errors: &BTreeMap<String, String>,
     fresh: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (companies, contacts) = page
+    let (companies, contacts, required) = page
         .state
         .db
         .read(|c| {
             Ok((
                 store::for_entity(c, "companies")?,
                 store::for_entity(c, "contacts")?,
+                (
+                    store::required(c, "companies")?,
+                    store::required(c, "contacts")?,
+                ),
             ))
         })
         .await?;
+    let optional = |e: &crate::crm::records::Entity, on: &[String]| -> Vec<minijinja::Value> {
+        e.fields
+            .iter()
+            .filter(|f| !f.required)
+            .map(|f| context! { name => f.name, on => on.iter().any(|r| r == f.name) })
+            .collect()
+    };
+    let builtin = vec![
+        (
+            "companies",
+            optional(&crate::crm::companies::COMPANIES, &required.0),
+        ),
+        (
+            "contacts",
+            optional(&crate::crm::contacts::CONTACTS, &required.1),
+        ),
+    ];
     page.render_form(
         "fields/admin.html",
-        context! { companies, contacts, input, errors, kinds => KINDS, notice => page.notice() },
+        context! { companies, contacts, input, errors, kinds => KINDS, builtin, notice => page.notice() },
         fresh,
     )
 }
@@ -143,6 +164,43 @@ pub async fn delete(
                 Event::new("field.delete")
                     .entity("custom_field", id)
                     .change("label", f.label, None::<String>),
+            )
+        })
+        .await?;
+    Ok(see_other("/admin/fields?notice=saved"))
+}
+
+/// `POST /admin/fields/required`: which built-in fields of an entity must be filled in.
+pub async fn set_required(
+    page: Page,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::ManageSettings)?;
+    let entity = pairs
+        .iter()
+        .find(|(k, _)| k == "entity")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let def: &'static crate::crm::records::Entity = match entity.as_str() {
+        "companies" => &crate::crm::companies::COMPANIES,
+        "contacts" => &crate::crm::contacts::CONTACTS,
+        _ => return Err(AppError::invalid("entity", "record.error.choice")),
+    };
+    let chosen: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "required")
+        .filter(|(_, v)| def.field(v).is_some_and(|f| !f.required))
+        .map(|(_, v)| v.clone())
+        .collect();
+    page.state
+        .db
+        .write(page.actor(), move |tx| {
+            let before = store::required(tx.conn(), def.table)?;
+            store::set_required(tx.conn(), def.table, &chosen)?;
+            tx.audit(
+                Event::new("settings.required_fields")
+                    .entity("required_fields", def.table)
+                    .change("required", before.join(", "), chosen.join(", ")),
             )
         })
         .await?;

@@ -64,3 +64,22 @@ pub fn insert(conn: &Connection, f: &CustomField) -> rusqlite::Result<i64> {
 pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM custom_fields WHERE id = ?1", [id])
 }
+
+/// Built-in fields the administrator made required for an entity.
+pub fn required(conn: &Connection, entity: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT field FROM required_fields WHERE entity = ?1 ORDER BY field")?;
+    stmt.query_map([entity], |r| r.get(0))?.collect()
+}
+
+/// Replaces the required built-in fields of an entity.
+pub fn set_required(conn: &Connection, entity: &str, fields: &[String]) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM required_fields WHERE entity = ?1", [entity])?;
+    for f in fields {
+        conn.execute(
+            "INSERT INTO required_fields (entity, field) VALUES (?1, ?2)",
+            params![entity, f],
+        )?;
+    }
+    Ok(())
+}

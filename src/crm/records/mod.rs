@@ -152,6 +152,7 @@ pub fn parse(
     company_lookup: &dyn Fn(&str) -> Option<i64>,
     user_exists: &dyn Fn(i64) -> bool,
     custom: &[crate::crm::fields::CustomField],
+    required: &[String],
 ) -> Result<Values, FieldErrors> {
     let mut values = Values::new();
     let mut errors = FieldErrors::new();
@@ -164,7 +165,7 @@ pub fn parse(
     for f in entity.fields {
         let raw = text(form, f.name);
         if raw.is_empty() {
-            if f.required {
+            if f.required || required.iter().any(|r| r == f.name) {
                 errors.insert(f.name.into(), "record.error.required".into());
             }
             values.insert(f.name.into(), Value::Null);

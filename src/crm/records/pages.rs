@@ -516,13 +516,18 @@ struct FormPage<'a> {
 
 async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
     let table = f.entity.table;
-    let custom_fields = page
+    let (custom_fields, required) = page
         .state
         .db
-        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, table)?))
+        .read(move |c| {
+            Ok((
+                crate::crm::fields::store::for_entity(c, table)?,
+                crate::crm::fields::store::required(c, table)?,
+            ))
+        })
         .await?;
     let ctx = context! {
-        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields,
+        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields, required,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
         owners => owners(page).await?, editing => f.version.is_some(),
     };
@@ -568,7 +573,10 @@ async fn parse(
             let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
             let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
             let custom = crate::crm::fields::store::for_entity(c, e.table)?;
-            Ok(super::parse(e, &input, &lookup, &exists, &custom))
+            let required = crate::crm::fields::store::required(c, e.table)?;
+            Ok(super::parse(
+                e, &input, &lookup, &exists, &custom, &required,
+            ))
         })
         .await
 }
