@@ -139,6 +139,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::fields::pages::set_required),
         )
         .route(
+            "/admin/industries",
+            web::get().to(crm::industries::pages::list),
+        )
+        .route(
+            "/admin/industries",
+            web::post().to(crm::industries::pages::add),
+        )
+        .route(
+            "/admin/industries/{id}/delete",
+            web::post().to(crm::industries::pages::delete),
+        )
+        .route(
             "/admin/fields/{id}/delete",
             web::post().to(crm::fields::pages::delete),
         )

@@ -159,6 +159,7 @@ pub async fn submit(
             }
             let id = users::create(tx, &admin, &hash)?;
             let profile = settings::save(tx, &profile)?;
+            let seeded = crate::crm::industries::seed_defaults(tx.conn(), &profile.language)?;
             sessions::create(
                 tx.conn(),
                 &session_hash,
@@ -167,7 +168,11 @@ pub async fn submit(
                 Some(&ip),
                 &crate::db::now(),
             )?;
-            tx.audit(Event::new("setup.complete").entity("user", id))?;
+            tx.audit(Event::new("setup.complete").entity("user", id).change(
+                "default_industries",
+                false,
+                seeded,
+            ))?;
             Ok(profile)
         })
         .await?;

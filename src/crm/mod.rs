@@ -8,6 +8,7 @@ pub mod fields;
 pub mod followups;
 pub mod health;
 pub mod home;
+pub mod industries;
 pub mod records;
 pub mod search;
 pub mod seed;

@@ -218,13 +218,18 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
                 user_ids.push(id);
             }
         }
+        crate::crm::industries::seed_defaults(conn, "zh-CN")?;
+        let industry_ids: Vec<i64> = crate::crm::industries::tree(conn)?
+            .into_iter()
+            .flat_map(|s| s.children.into_iter().map(|c| c.0))
+            .collect();
         let mut company_ids = Vec::with_capacity(plan.companies);
         let mut company_names = Vec::with_capacity(plan.companies);
         {
             let mut stmt = conn.prepare(
                 "INSERT INTO companies (name, name_norm, status, source, province, city, phone, phone_digits,
-                   owner_id, created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
+                   owner_id, created_by, created_at, updated_at, industry_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
             )?;
             for i in 0..plan.companies {
                 let (name, city) = g.company(if plan.numbered { i + 1 } else { 0 });
@@ -236,9 +241,10 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
                 let owner = user_ids[g.rng.random_range(0..user_ids.len())];
                 let created = g.time(720);
                 let updated = g.time(90).max(created.clone());
+                let industry = (!industry_ids.is_empty()).then(|| industry_ids[g.rng.random_range(0..industry_ids.len())]);
                 stmt.execute(params![
                     name, normalize_company_name(&name), g.pick(STATUSES), g.pick(SOURCES), province, city_name,
-                    phone, digits, owner, created, updated
+                    phone, digits, owner, created, updated, industry
                 ])?;
                 let id = conn.last_insert_rowid();
                 search::insert(conn, 0, id, &index_text(&[&name, city_name]), &digits)?;

@@ -63,6 +63,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "required built-in fields",
         sql: include_str!("migrations/0010_required_fields.sql"),
     },
+    Migration {
+        version: 11,
+        description: "industry taxonomy",
+        sql: include_str!("migrations/0011_industries.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

@@ -641,3 +641,82 @@ async fn an_administrator_can_make_built_in_fields_required() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn companies_take_an_industry_from_the_two_level_taxonomy() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    assert!(
+        app.query_i64("SELECT count(*) FROM industries WHERE parent_id IS NULL") >= 5,
+        "setup fills in defaults"
+    );
+    let sector = app.query_i64("SELECT id FROM industries WHERE name = '信息技术'");
+    let software = app.query_i64("SELECT id FROM industries WHERE name = '软件'");
+    let (_, form) = app.get_html("/companies/new").await;
+    assert!(form.contains("<optgroup label=\"信息技术\">"));
+    let id = create_record(
+        &app,
+        "companies",
+        &[
+            ("name", "云帆软件"),
+            ("status", "lead"),
+            ("industry_id", &software.to_string()),
+        ],
+    )
+    .await;
+    create_record(
+        &app,
+        "companies",
+        &[("name", "其他公司"), ("status", "lead")],
+    )
+    .await;
+    let (_, html) = app.get_html(&format!("/companies/{id}")).await;
+    assert!(
+        unescape(&html).contains("信息技术 / 软件"),
+        "shown with its sector"
+    );
+    let (_, list) = app.get_html(&format!("/companies?industry={sector}")).await;
+    assert!(
+        list.contains("云帆软件") && !list.contains("其他公司"),
+        "a sector filter includes its sub-industries"
+    );
+    let r = app
+        .post_form(
+            &app.client,
+            "/companies/new",
+            &[
+                ("name", "坏行业"),
+                ("status", "lead"),
+                ("industry_id", "99999"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/admin/industries/{sector}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT, "an industry in use stays");
+    let r = app
+        .post_form(
+            &app.client,
+            "/admin/industries",
+            &[("name", "跨境电商"), ("parent", &sector.to_string())],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new = app.query_i64("SELECT id FROM industries WHERE name = '跨境电商'");
+    let r = app
+        .post_form(&app.client, &format!("/admin/industries/{new}/delete"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let actions = app.audit_actions();
+    assert!(
+        actions.contains(&"industry.create".to_string())
+            && actions.contains(&"industry.delete".to_string())
+    );
+}

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use minijinja::context;
 
 /// The 413 page, naming the limit.
-fn too_large(page: &Page) -> Result<HttpResponse, AppError> {
+fn too_large(page: &Page, unread: bool) -> Result<HttpResponse, AppError> {
     let mb = page.state.config.attachments.max_megabytes;
     let message = page
         .tr("attachment.too_large")
@@ -26,9 +26,11 @@ fn too_large(page: &Page) -> Result<HttpResponse, AppError> {
     let mut res = HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .body(html);
-    // The rest of the upload is not read, so this connection cannot carry another request.
-    res.head_mut()
-        .set_connection_type(actix_web::http::ConnectionType::Close);
+    if unread {
+        // The upload was not read, so this connection cannot carry another request.
+        res.head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
     Ok(res)
 }
 
@@ -61,9 +63,11 @@ pub async fn upload(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max + 64 * 1024) {
-        return too_large(&page);
+    // Far beyond any sensible upload: refuse without reading it.
+    if declared.is_some_and(|n| n > 4 * 1024 * 1024 * 1024) {
+        return too_large(&page, true);
     }
+    let mut over = false;
     let (mut csrf, mut file) = (String::new(), None::<(String, String, Vec<u8>)>);
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(|_| AppError::invalid("file", "attachment.error.read"))?;
@@ -79,8 +83,12 @@ pub async fn upload(
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| AppError::invalid("file", "attachment.error.read"))?;
-            if (data.len() + chunk.len()) as u64 > max {
-                return too_large(&page);
+            // Past the limit the rest is read and dropped, so the browser receives the 413
+            // page instead of a reset connection.
+            if over || (data.len() + chunk.len()) as u64 > max {
+                over = true;
+                data.clear();
+                continue;
             }
             data.extend_from_slice(&chunk);
         }
@@ -89,6 +97,9 @@ pub async fn upload(
             ("file", Some(f)) if !data.is_empty() => file = Some((f, content_type, data)),
             _ => {}
         }
+    }
+    if over {
+        return too_large(&page, false);
     }
     if !token_ok(&req, Some(&csrf)) {
         return Err(AppError::Csrf);

@@ -19,6 +19,7 @@ pub static COMPANIES: Entity = Entity {
         f("name", Kind::Text(200), true, true),
         f("status", Kind::Select(STATUSES), true, true),
         f("source", Kind::Select(SOURCES), false, false),
+        f("industry_id", Kind::Industry, false, true),
         f("phone", Kind::Phone, false, true),
         f("email", Kind::Email, false, false),
         f("website", Kind::Text(300), false, false),

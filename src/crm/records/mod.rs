@@ -33,6 +33,8 @@ pub enum Kind {
     User,
     /// A company, chosen by its name.
     Company,
+    /// An industry from the two-level taxonomy.
+    Industry,
 }
 
 /// One field of an entity.
@@ -151,6 +153,7 @@ pub fn parse(
     form: &HashMap<String, String>,
     company_lookup: &dyn Fn(&str) -> Option<i64>,
     user_exists: &dyn Fn(i64) -> bool,
+    industry_exists: &dyn Fn(i64) -> bool,
     custom: &[crate::crm::fields::CustomField],
     required: &[String],
 ) -> Result<Values, FieldErrors> {
@@ -208,6 +211,10 @@ pub fn parse(
             }
             Kind::User => match raw.parse::<i64>() {
                 Ok(id) if user_exists(id) => Ok(Value::from(id)),
+                _ => Err("record.error.choice"),
+            },
+            Kind::Industry => match raw.parse::<i64>() {
+                Ok(id) if industry_exists(id) => Ok(Value::from(id)),
                 _ => Err("record.error.choice"),
             },
             Kind::Company => company_lookup(&raw)

@@ -31,6 +31,7 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::Select(_) => "select",
         Kind::User => "user",
         Kind::Company => "company",
+        Kind::Industry => "industry",
     }
 }
 
@@ -122,6 +123,7 @@ fn list_rows(
                                 options.get(cell.text.as_str()).cloned().unwrap_or_default();
                         }
                         Kind::User => cell.text = r.owner_name.clone().unwrap_or_default(),
+                        Kind::Industry => cell.text = r.industry_name.clone().unwrap_or_default(),
                         Kind::Company => {
                             cell.href = r
                                 .values
@@ -170,6 +172,7 @@ fn display(e: &Entity, rec: &Record, name: &str) -> String {
         (_, Json::Null) => String::new(),
         (Some(Kind::Phone), Json::String(s)) => Phone::parse(&s).map(|p| p.display()).unwrap_or(s),
         (Some(Kind::Company), _) => rec.company_name.clone().unwrap_or_default(),
+        (Some(Kind::Industry), _) => rec.industry_name.clone().unwrap_or_default(),
         (_, Json::String(s)) => s,
         (_, other) => other.to_string(),
     }
@@ -244,10 +247,15 @@ pub async fn list(
         .find(|s| **s == sort_name)
         .copied()
         .unwrap_or("updated_at");
-    let custom_fields = page
+    let (custom_fields, industries) = page
         .state
         .db
-        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+        .read(move |c| {
+            Ok((
+                crate::crm::fields::store::for_entity(c, e.table)?,
+                crate::crm::industries::tree(c)?,
+            ))
+        })
         .await?;
     let custom_filter: Vec<(String, String)> = custom_fields
         .iter()
@@ -265,6 +273,7 @@ pub async fn list(
         owner_id: get("owner").and_then(|o| o.parse().ok()),
         company_id: get("company").and_then(|o| o.parse().ok()),
         tag_id: get("tag").and_then(|o| o.parse().ok()),
+        industry_id: get("industry").and_then(|o| o.parse().ok()),
         sort,
         desc,
         after: get("after_id")
@@ -357,9 +366,10 @@ pub async fn list(
             owner_choices => owner_options(&owners, None),
             filter => context! {
                 status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag"),
-                source => get("source"), province => get("province"), city => get("city"),
+                source => get("source"), province => get("province"), city => get("city"), industry => get("industry"),
             },
             sources => super::SOURCES,
+            industries => if e.fields.iter().any(|f| f.kind == Kind::Industry) { industries } else { Vec::new() },
             all_tags, here, views,
             first_page => format!("/{}?{}", e.table, serde_urlencoded::to_string(q.iter().filter(|(k, _)| !k.starts_with("after") && *k != "notice").collect::<Vec<_>>()).unwrap_or_default()), custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
             can_edit => page.user()?.role.can(Permission::EditRecords),
@@ -489,7 +499,7 @@ fn form_values(
         .iter()
         .map(|f| {
             let v = match f.kind {
-                Kind::User => rec
+                Kind::User | Kind::Industry => rec
                     .values
                     .get(f.name)
                     .and_then(Json::as_i64)
@@ -516,18 +526,21 @@ struct FormPage<'a> {
 
 async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
     let table = f.entity.table;
-    let (custom_fields, required) = page
+    let (custom_fields, (required, industries)) = page
         .state
         .db
         .read(move |c| {
             Ok((
                 crate::crm::fields::store::for_entity(c, table)?,
-                crate::crm::fields::store::required(c, table)?,
+                (
+                    crate::crm::fields::store::required(c, table)?,
+                    crate::crm::industries::tree(c)?,
+                ),
             ))
         })
         .await?;
     let ctx = context! {
-        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields, required,
+        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields, required, industries,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
         owners => owners(page).await?, editing => f.version.is_some(),
     };
@@ -574,8 +587,9 @@ async fn parse(
             let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
             let custom = crate::crm::fields::store::for_entity(c, e.table)?;
             let required = crate::crm::fields::store::required(c, e.table)?;
+            let industry = |id: i64| crate::crm::industries::exists(c, id).unwrap_or(false);
             Ok(super::parse(
-                e, &input, &lookup, &exists, &custom, &required,
+                e, &input, &lookup, &exists, &industry, &custom, &required,
             ))
         })
         .await

@@ -26,6 +26,8 @@ pub struct Record {
     pub owner_name: Option<String>,
     /// Company's name (contacts).
     pub company_name: Option<String>,
+    /// Industry as "parent / child" (companies).
+    pub industry_name: Option<String>,
 }
 
 fn to_json(v: SqlValue) -> Value {
@@ -62,9 +64,15 @@ fn select(e: &Entity) -> String {
     } else {
         "NULL"
     };
+    let industry = if e.fields.iter().any(|f| f.kind == Kind::Industry) {
+        "(SELECT coalesce(p.name || ' / ', '') || i.name FROM industries i \
+         LEFT JOIN industries p ON p.id = i.parent_id WHERE i.id = r.industry_id)"
+    } else {
+        "NULL"
+    };
     format!(
         "SELECT r.id, r.version, r.created_at, r.updated_at, r.deleted_at, \
-         (SELECT u.name FROM users u WHERE u.id = r.owner_id), {company}, {} FROM {} r",
+         (SELECT u.name FROM users u WHERE u.id = r.owner_id), {company}, {industry}, {} FROM {} r",
         cols.join(", "),
         e.table
     )
@@ -73,7 +81,7 @@ fn select(e: &Entity) -> String {
 fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
     let mut values = Values::new();
     for (i, c) in e.columns().into_iter().enumerate() {
-        let v = to_json(r.get(7 + i)?);
+        let v = to_json(r.get(8 + i)?);
         // Custom field values are a JSON object kept as text.
         let v = match (c.as_str(), v) {
             ("custom", Value::String(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
@@ -89,6 +97,7 @@ fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
         deleted_at: r.get(4)?,
         owner_name: r.get(5)?,
         company_name: r.get(6)?,
+        industry_name: r.get(7)?,
         values,
     })
 }
@@ -212,6 +221,8 @@ pub struct ListQuery {
     pub company_id: Option<i64>,
     /// Tag filter.
     pub tag_id: Option<i64>,
+    /// Industry filter, including its sub-industries.
+    pub industry_id: Option<i64>,
     /// Custom field filters: (field key, value).
     pub custom: Vec<(String, String)>,
     /// Filters on built-in text and choice fields: (column, exact value).
@@ -276,6 +287,16 @@ pub fn list(
             args.push(v.clone());
             args.push(v);
         }
+    }
+    if let (Some(i), true) = (
+        q.industry_id,
+        e.fields.iter().any(|f| f.kind == Kind::Industry),
+    ) {
+        sql.push_str(
+            " AND r.industry_id IN (SELECT id FROM industries WHERE id = ? OR parent_id = ?)",
+        );
+        args.push(SqlValue::Integer(i));
+        args.push(SqlValue::Integer(i));
     }
     if let Some(t) = q.tag_id {
         sql.push_str(

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 /// The list parameters a view may keep.
 const KEYS: &[&str] = &[
-    "status", "owner", "tag", "sort", "company", "source", "province", "city",
+    "status", "owner", "tag", "sort", "company", "source", "province", "city", "industry",
 ];
 
 /// A saved view.
