@@ -720,3 +720,50 @@ async fn companies_take_an_industry_from_the_two_level_taxonomy() {
             && actions.contains(&"industry.delete".to_string())
     );
 }
+
+#[tokio::test]
+async fn search_follows_a_company_rename_and_finds_custom_field_text() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let company = create_record(
+        &app,
+        "companies",
+        &[("name", "旧名称公司"), ("status", "lead")],
+    )
+    .await;
+    create_record(
+        &app,
+        "contacts",
+        &[
+            ("name", "钱多多"),
+            ("status", "lead"),
+            ("company_id", "旧名称公司"),
+        ],
+    )
+    .await;
+    app.post_form(
+        &app.client,
+        &format!("/companies/{company}/edit"),
+        &[("name", "新星集团"), ("status", "lead"), ("version", "1")],
+    )
+    .await;
+    let (_, html) = app.get_html("/search?q=%E6%96%B0%E6%98%9F").await;
+    assert!(
+        html.contains("钱多多"),
+        "the contact is found by its company's new name"
+    );
+    app.post_form(
+        &app.client,
+        "/admin/fields",
+        &[("entity", "contacts"), ("label", "爱好"), ("kind", "text")],
+    )
+    .await;
+    create_record(
+        &app,
+        "contacts",
+        &[("name", "孔明"), ("status", "lead"), ("cf_f1", "围棋")],
+    )
+    .await;
+    let (_, html) = app.get_html("/search?q=%E5%9B%B4%E6%A3%8B").await;
+    assert!(html.contains("孔明"));
+}

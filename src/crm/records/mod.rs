@@ -307,6 +307,9 @@ pub fn update(
         return Err(AppError::Conflict("record.error.changed".into()));
     }
     crate::crm::search::store::index(tx.conn(), entity, id)?;
+    if entity.table == "companies" && old.values.get("name") != values.get("name") {
+        crate::crm::search::store::reindex_company_contacts(tx.conn(), id)?;
+    }
     let event = diff(
         tx.conn(),
         entity,

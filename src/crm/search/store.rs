@@ -31,7 +31,25 @@ pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
         return Ok(());
     }
     let company = r.company_name.clone().unwrap_or_default();
+    // Text in custom fields is searchable too.
+    let custom: Vec<String> = match r.values.get("custom") {
+        Some(Value::Object(m)) => m
+            .values()
+            .flat_map(|v| match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let custom = custom.join(" ");
     let words = index_text(&[
+        &custom,
         text(&r, "name"),
         &company,
         text(&r, "email"),
@@ -146,6 +164,19 @@ pub fn search(
         }
     }
     Ok(out)
+}
+
+/// Re-indexes the live contacts of a company (their entries carry the company's name).
+pub fn reindex_company_contacts(conn: &Connection, company: i64) -> rusqlite::Result<usize> {
+    let mut stmt =
+        conn.prepare("SELECT id FROM contacts WHERE company_id = ?1 AND deleted_at IS NULL")?;
+    let ids: Vec<i64> = stmt
+        .query_map([company], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in &ids {
+        index(conn, &CONTACTS, *id)?;
+    }
+    Ok(ids.len())
 }
 
 #[cfg(test)]
