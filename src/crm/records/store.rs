@@ -135,6 +135,21 @@ pub fn get(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<Record> {
     })
 }
 
+/// Several records by id in one query (deleted ones included), keyed by id.
+pub fn get_many(
+    conn: &Connection,
+    e: &Entity,
+    ids: &[i64],
+) -> rusqlite::Result<std::collections::HashMap<i64, Record>> {
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let mut stmt = conn.prepare(&format!("{} WHERE r.id IN ({marks})", select(e)))?;
+    let rows = stmt.query_map(params_from_iter(ids.iter()), |r| record(e, r))?;
+    rows.map(|r| r.map(|rec| (rec.id, rec))).collect()
+}
+
 /// Writes new values if the version still matches; returns rows changed.
 pub fn update(
     conn: &Connection,

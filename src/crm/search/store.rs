@@ -156,10 +156,23 @@ pub fn search(
         }
     }
     hits.truncate(limit);
+    // Two queries for all hits, not one per hit.
+    let ids = |table: &str| -> Vec<i64> {
+        hits.iter()
+            .filter(|(e, _)| e.table == table)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let mut companies = records::get_many(conn, &COMPANIES, &ids("companies"))?;
+    let mut contacts = records::get_many(conn, &CONTACTS, &ids("contacts"))?;
     let mut out = Vec::with_capacity(hits.len());
     for (e, id) in hits {
-        let r = records::get(conn, e, id)?;
-        if r.deleted_at.is_none() {
+        let found = if e.table == "companies" {
+            companies.remove(&id)
+        } else {
+            contacts.remove(&id)
+        };
+        if let Some(r) = found.filter(|r| r.deleted_at.is_none()) {
             out.push((e, r));
         }
     }
