@@ -191,33 +191,26 @@ fn view(e: &Entity, rec: &Record) -> Value {
 /// The owner choices as `<option>` markup, built once per page: with hundreds of users,
 /// looping over them in the template (twice on a list page) cost more than the rest of it.
 fn owner_options(owners: &[(i64, String)], selected: Option<&str>) -> Value {
+    use std::fmt::Write;
     let mut html = String::with_capacity(owners.len() * 40);
+    let selected: Option<i64> = selected.and_then(|s| s.parse().ok());
     for (id, name) in owners {
-        let id = id.to_string();
-        let sel = if selected == Some(id.as_str()) {
+        let sel = if selected == Some(*id) {
             " selected"
         } else {
             ""
         };
-        html.push_str(&format!(
+        let _ = write!(
+            html,
             "<option value=\"{id}\"{sel}>{}</option>",
             crate::web::escape_html(name)
-        ));
+        );
     }
     Value::from_safe_string(html)
 }
 
 async fn owners(page: &Page) -> Result<Vec<(i64, String)>, AppError> {
-    page.state
-        .db
-        .read(|c| {
-            Ok(users::list(c)?
-                .into_iter()
-                .filter(|u| u.disabled_at.is_none())
-                .map(|u| (u.id, u.name))
-                .collect())
-        })
-        .await
+    page.state.db.read(|c| Ok(users::active_names(c)?)).await
 }
 
 fn path_id(id: &str) -> Result<i64, AppError> {

@@ -117,6 +117,15 @@ pub fn list(conn: &Connection) -> rusqlite::Result<Vec<UserRow>> {
     stmt.query_map([], row)?.collect()
 }
 
+/// Active users as (id, name), by name: the choices for an owner.
+pub fn active_names(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name FROM users WHERE disabled_at IS NULL ORDER BY name COLLATE NOCASE, id",
+    )?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
 /// Inserts a user and returns the id.
 pub fn insert(
     conn: &Connection,
