@@ -37,29 +37,28 @@ pub fn create(
 
 /// Finds a session and its user by the token's hash.
 pub fn find(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<SessionRow>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT u.id, u.email, u.name, u.role, u.language, s.csrf_token, s.created_at,
                 s.last_seen_at, u.disabled_at IS NOT NULL
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = ?1",
-        [token_hash],
-        |r| {
-            let role: String = r.get(3)?;
-            Ok(SessionRow {
-                user: CurrentUser {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    name: r.get(2)?,
-                    role: Role::parse(&role).unwrap_or(Role::Viewer),
-                    language: r.get(4)?,
-                },
-                csrf_token: r.get(5)?,
-                created_at: r.get(6)?,
-                last_seen_at: r.get(7)?,
-                user_disabled: r.get(8)?,
-            })
-        },
-    )
+    )?
+    .query_row([token_hash], |r| {
+        let role: String = r.get(3)?;
+        Ok(SessionRow {
+            user: CurrentUser {
+                id: r.get(0)?,
+                email: r.get(1)?,
+                name: r.get(2)?,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                language: r.get(4)?,
+            },
+            csrf_token: r.get(5)?,
+            created_at: r.get(6)?,
+            last_seen_at: r.get(7)?,
+            user_disabled: r.get(8)?,
+        })
+    })
     .optional()
 }
 

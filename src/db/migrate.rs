@@ -68,6 +68,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "industry taxonomy",
         sql: include_str!("migrations/0011_industries.sql"),
     },
+    Migration {
+        version: 12,
+        description: "active users by name",
+        sql: include_str!("migrations/0012_user_name_index.sql"),
+    },
 ];
 
 /// The schema version this build of Kith writes.

@@ -52,6 +52,8 @@ impl Db {
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| {
                 c.busy_timeout(BUSY_TIMEOUT)?;
+                // List and search statements differ only by their filters; keep them prepared.
+                c.set_prepared_statement_cache_capacity(128);
                 c.pragma_update(None, "foreign_keys", "ON")
             });
         let readers = r2d2::Pool::builder()

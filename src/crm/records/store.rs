@@ -145,7 +145,7 @@ pub fn get_many(
         return Ok(std::collections::HashMap::new());
     }
     let marks = vec!["?"; ids.len()].join(", ");
-    let mut stmt = conn.prepare(&format!("{} WHERE r.id IN ({marks})", select(e)))?;
+    let mut stmt = conn.prepare_cached(&format!("{} WHERE r.id IN ({marks})", select(e)))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |r| record(e, r))?;
     rows.map(|r| r.map(|rec| (rec.id, rec))).collect()
 }
@@ -328,7 +328,7 @@ pub fn list(
     }
     sql.push_str(&format!(" ORDER BY r.{sort} {dir}, r.id {dir} LIMIT ?"));
     args.push(SqlValue::Integer(limit as i64 + 1));
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows: Vec<Record> = stmt
         .query_map(params_from_iter(args), |r| record(e, r))?
         .collect::<rusqlite::Result<_>>()?;
@@ -343,7 +343,7 @@ pub fn trash(conn: &Connection, e: &Entity, limit: usize) -> rusqlite::Result<Ve
         "{} WHERE r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC LIMIT ?1",
         select(e)
     );
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     stmt.query_map([limit as i64], |r| record(e, r))?.collect()
 }
 
@@ -378,7 +378,7 @@ pub fn duplicates(
             "SELECT id, name FROM {} WHERE deleted_at IS NULL AND {key} = ?1 AND id <> ?2 LIMIT 5",
             e.table
         );
-        let mut stmt = conn.prepare(&sql)?;
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params![v, except.unwrap_or(0)], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;

@@ -86,7 +86,7 @@ pub fn for_records(
     );
     let mut args: Vec<i64> = vec![kind];
     args.extend_from_slice(ids);
-    let mut stmt = conn.prepare(&sql)?;
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| {
         Ok((
             r.get::<_, i64>(0)?,
