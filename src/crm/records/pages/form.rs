@@ -1,0 +1,285 @@
+//! Creating and editing records, with duplicate warnings and version conflicts.
+
+use super::super::store::{self, Record};
+use super::super::{Entity, FieldErrors, Kind, Values};
+use super::*;
+use crate::auth::Permission;
+use crate::auth::csrf::Form;
+use crate::crm::users::store as users;
+use crate::error::AppError;
+use crate::web::page::{Page, see_other};
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+fn form_values(
+    e: &Entity,
+    rec: &Record,
+    custom: &[crate::crm::fields::CustomField],
+) -> HashMap<String, String> {
+    let stored = rec.values.get("custom").cloned().unwrap_or(Json::Null);
+    let mut out: HashMap<String, String> = e
+        .fields
+        .iter()
+        .map(|f| {
+            let v = match f.kind {
+                Kind::User | Kind::Industry => rec
+                    .values
+                    .get(f.name)
+                    .and_then(Json::as_i64)
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+                _ => display(e, rec, f.name),
+            };
+            (f.name.to_string(), v)
+        })
+        .collect();
+    out.extend(crate::crm::fields::form_values(custom, &stored));
+    out
+}
+
+struct FormPage<'a> {
+    entity: &'static Entity,
+    input: &'a Params,
+    errors: FieldErrors,
+    record: Option<Value>,
+    version: Option<i64>,
+    duplicates: Vec<(i64, String)>,
+    conflict: Option<Value>,
+}
+
+async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
+    let table = f.entity.table;
+    let (custom_fields, (required, industries)) = page
+        .state
+        .db
+        .read(move |c| {
+            Ok((
+                crate::crm::fields::store::for_entity(c, table)?,
+                (
+                    crate::crm::fields::store::required(c, table)?,
+                    crate::crm::industries::tree(c)?,
+                ),
+            ))
+        })
+        .await?;
+    let ctx = context! {
+        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields, required, industries,
+        record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
+        owners => owners(page).await?, editing => f.version.is_some(),
+    };
+    page.render_form("records/form.html", ctx, fresh)
+}
+
+/// `GET /{entity}/new`.
+pub async fn new_form(
+    e: &'static Entity,
+    page: Page,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::EditRecords)?;
+    let mut input: Params = q.into_inner();
+    input
+        .entry("status".into())
+        .or_insert_with(|| "lead".into());
+    input
+        .entry("owner_id".into())
+        .or_insert_with(|| me.id.to_string());
+    let f = FormPage {
+        entity: e,
+        input: &input,
+        errors: FieldErrors::new(),
+        record: None,
+        version: None,
+        duplicates: vec![],
+        conflict: None,
+    };
+    render_form(&page, f, true).await
+}
+
+async fn parse(
+    page: &Page,
+    e: &'static Entity,
+    input: &Params,
+) -> Result<Result<Values, FieldErrors>, AppError> {
+    let input = input.clone();
+    page.state
+        .db
+        .read(move |c| {
+            let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
+            let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
+            let custom = crate::crm::fields::store::for_entity(c, e.table)?;
+            let required = crate::crm::fields::store::required(c, e.table)?;
+            let industry = |id: i64| crate::crm::industries::exists(c, id).unwrap_or(false);
+            Ok(super::super::parse(
+                e, &input, &lookup, &exists, &industry, &custom, &required,
+            ))
+        })
+        .await
+}
+
+/// `POST /{entity}/new`: validates, warns about duplicates until confirmed, creates.
+pub async fn create(
+    e: &'static Entity,
+    page: Page,
+    Form(input): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let values = match parse(&page, e, &input).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors,
+                record: None,
+                version: None,
+                duplicates: vec![],
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    };
+    if input.get("confirm_duplicate").is_none_or(|v| v != "1") {
+        let v = values.clone();
+        let duplicates = page
+            .state
+            .db
+            .read(move |c| Ok(store::duplicates(c, e, &v, None)?))
+            .await?;
+        if !duplicates.is_empty() {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors: FieldErrors::new(),
+                record: None,
+                version: None,
+                duplicates,
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    }
+    let id = page
+        .state
+        .db
+        .write(page.actor(), move |tx| super::super::create(tx, e, &values))
+        .await?;
+    Ok(see_other(&format!(
+        "/{}/{id}?notice=record_created",
+        e.table
+    )))
+}
+
+/// `GET /{entity}/{id}/edit`.
+pub async fn edit_form(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    let rec = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    if rec.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let custom = page
+        .state
+        .db
+        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+        .await?;
+    let input = form_values(e, &rec, &custom);
+    let f = FormPage {
+        entity: e,
+        input: &input,
+        errors: FieldErrors::new(),
+        record: Some(view(e, &rec)),
+        version: Some(rec.version),
+        duplicates: vec![],
+        conflict: None,
+    };
+    render_form(&page, f, true).await
+}
+
+/// `POST /{entity}/{id}/edit`: a save over a newer version shows what changed meanwhile and
+/// keeps the user's input, ready to be saved again on top of the newer version.
+pub async fn update(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(input): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    let version: i64 = input
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let current = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    if current.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    let values = match parse(&page, e, &input).await? {
+        Ok(v) => v,
+        Err(errors) => {
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors,
+                record: Some(view(e, &current)),
+                version: Some(version),
+                duplicates: vec![],
+                conflict: None,
+            };
+            return render_form(&page, f, false).await;
+        }
+    };
+    let result = page
+        .state
+        .db
+        .write(page.actor(), move |tx| {
+            super::super::update(tx, e, id, version, &values)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/{}/{id}?notice=saved", e.table))),
+        Err(AppError::Conflict(_)) => {
+            let custom = page
+                .state
+                .db
+                .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+                .await?;
+            let theirs = form_values(e, &current, &custom);
+            let changed: Vec<Value> = e
+                .fields
+                .iter()
+                .filter(|f| theirs.get(f.name) != input.get(f.name).map(|s| s.trim().to_string()).as_ref())
+                .map(|f| context! { name => f.name, theirs => theirs.get(f.name), yours => input.get(f.name) })
+                .collect();
+            let conflict = context! { by => current.updated_at.clone(), changed };
+            let f = FormPage {
+                entity: e,
+                input: &input,
+                errors: FieldErrors::new(),
+                record: Some(view(e, &current)),
+                version: Some(current.version),
+                duplicates: vec![],
+                conflict: Some(conflict),
+            };
+            let mut res = render_form(&page, f, false).await?;
+            *res.status_mut() = actix_web::http::StatusCode::CONFLICT;
+            Ok(res)
+        }
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,283 @@
+//! The list page: filters, sort, keyset pages, saved views and bulk selection.
+
+use super::super::store::{self, ListQuery, Record};
+use super::super::{Entity, Kind};
+use super::*;
+use crate::auth::Permission;
+use crate::error::AppError;
+use crate::web::page::Page;
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+/// One cell of a list row, ready to print: the template only lays it out.
+#[derive(serde::Serialize)]
+struct Cell {
+    label: String,
+    text: String,
+    href: Option<String>,
+    strong: bool,
+    badge: Option<String>,
+    nowrap: bool,
+    tags: Vec<crate::crm::tags::store::Tag>,
+}
+
+/// A list row: built in Rust because fifty rows of per-cell template logic cost more than the
+/// database work of the page.
+#[derive(serde::Serialize)]
+struct Row {
+    id: i64,
+    name: String,
+    cells: Vec<Cell>,
+    updated: String,
+}
+
+fn list_rows(
+    page: &Page,
+    e: &Entity,
+    rows: &[Record],
+    tags: &mut HashMap<i64, Vec<crate::crm::tags::store::Tag>>,
+) -> Vec<Row> {
+    let tz: chrono_tz::Tz = page
+        .state
+        .company()
+        .and_then(|c| c.time_zone.parse().ok())
+        .unwrap_or(chrono_tz::Asia::Shanghai);
+    let columns: Vec<(&super::super::Field, String, HashMap<&str, String>)> = e
+        .fields
+        .iter()
+        .filter(|f| f.list)
+        .map(|f| {
+            let options = match f.kind {
+                Kind::Select(o) => o
+                    .iter()
+                    .map(|v| (*v, page.tr(&format!("record.{}.{v}", f.name))))
+                    .collect(),
+                _ => HashMap::new(),
+            };
+            (f, page.tr(&format!("field.{}", f.name)), options)
+        })
+        .collect();
+    rows.iter()
+        .map(|r| {
+            let cells = columns
+                .iter()
+                .map(|(f, label, options)| {
+                    let text = display(e, r, f.name);
+                    let mut cell = Cell {
+                        label: label.clone(),
+                        text,
+                        href: None,
+                        strong: false,
+                        badge: None,
+                        nowrap: f.kind == Kind::Phone,
+                        tags: Vec::new(),
+                    };
+                    match f.kind {
+                        _ if f.name == "name" => {
+                            cell.href = Some(format!("/{}/{}", e.table, r.id));
+                            cell.strong = true;
+                            cell.tags = tags.remove(&r.id).unwrap_or_default();
+                        }
+                        Kind::Select(_) if !cell.text.is_empty() => {
+                            cell.badge = Some(cell.text.clone());
+                            cell.text =
+                                options.get(cell.text.as_str()).cloned().unwrap_or_default();
+                        }
+                        Kind::User => cell.text = r.owner_name.clone().unwrap_or_default(),
+                        Kind::Industry => cell.text = r.industry_name.clone().unwrap_or_default(),
+                        Kind::Company => {
+                            cell.href = r
+                                .values
+                                .get("company_id")
+                                .and_then(Json::as_i64)
+                                .map(|c| format!("/companies/{c}"));
+                        }
+                        _ => {}
+                    }
+                    cell
+                })
+                .collect();
+            let updated = chrono::DateTime::parse_from_rfc3339(&r.updated_at)
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            Row {
+                id: r.id,
+                name: display(e, r, "name"),
+                cells,
+                updated,
+            }
+        })
+        .collect()
+}
+
+/// The list columns with their labels and option labels translated once per page, not once
+/// per cell.
+fn columns(page: &Page, e: &Entity) -> Vec<Value> {
+    e.fields
+        .iter()
+        .filter(|f| f.list)
+        .map(|f| {
+            let options: HashMap<&str, String> = match f.kind {
+                Kind::Select(o) => o.iter().map(|v| (*v, page.tr(&format!("record.{}.{v}", f.name)))).collect(),
+                _ => HashMap::new(),
+            };
+            context! { name => f.name, kind => kind_name(f.kind), label => page.tr(&format!("field.{}", f.name)), options }
+        })
+        .collect()
+}
+
+/// `GET /{entity}`: filters, sort and keyset pages.
+pub async fn list(
+    e: &'static Entity,
+    page: Page,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::ViewRecords)?;
+    let get = |k: &str| {
+        q.get(k)
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    let sort_param = get("sort").unwrap_or_else(|| "-updated_at".into());
+    let (desc, sort_name) = match sort_param.strip_prefix('-') {
+        Some(s) => (true, s.to_string()),
+        None => (false, sort_param.clone()),
+    };
+    let sort = e
+        .sorts
+        .iter()
+        .find(|s| **s == sort_name)
+        .copied()
+        .unwrap_or("updated_at");
+    let (custom_fields, industries) = page
+        .state
+        .db
+        .read(move |c| {
+            Ok((
+                crate::crm::fields::store::for_entity(c, e.table)?,
+                crate::crm::industries::tree(c)?,
+            ))
+        })
+        .await?;
+    let custom_filter: Vec<(String, String)> = custom_fields
+        .iter()
+        .filter_map(|f| get(&crate::crm::fields::input_name(&f.key)).map(|v| (f.key.clone(), v)))
+        .collect();
+    let field_filter: Vec<(String, String)> = ["source", "province", "city", "title"]
+        .iter()
+        .filter(|name| e.field(name).is_some())
+        .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
+        .collect();
+    let query = ListQuery {
+        fields: field_filter,
+        custom: custom_filter,
+        status: get("status"),
+        owner_id: get("owner").and_then(|o| o.parse().ok()),
+        company_id: get("company").and_then(|o| o.parse().ok()),
+        tag_id: get("tag").and_then(|o| o.parse().ok()),
+        industry_id: get("industry").and_then(|o| o.parse().ok()),
+        sort,
+        desc,
+        after: get("after_id")
+            .and_then(|id| id.parse().ok())
+            .map(|id| (get("after").unwrap_or_default(), id)),
+    };
+    let owners = owners(&page).await?;
+    let lq = query.clone();
+    let me = page.user()?.id;
+    let (rows, more, mut tags, all_tags, views) = page
+        .state
+        .db
+        .read(move |c| {
+            let views = crate::crm::views::list(c, me, e.table)?;
+            let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;
+            Ok((rows, more, tags, crate::crm::tags::store::all(c)?, views))
+        })
+        .await?;
+    let next = if more {
+        rows.last().map(|last| {
+            let sort_value = match last.values.get(sort) {
+                Some(Json::String(s)) => s.clone(),
+                _ => match sort {
+                    "created_at" => last.created_at.clone(),
+                    _ => last.updated_at.clone(),
+                },
+            };
+            let mut params: Vec<(String, String)> = q
+                .iter()
+                .filter(|(k, _)| *k != "after" && *k != "after_id")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            params.sort();
+            params.push(("after".into(), sort_value));
+            params.push(("after_id".into(), last.id.to_string()));
+            format!(
+                "/{}?{}",
+                e.table,
+                serde_urlencoded::to_string(&params).unwrap_or_default()
+            )
+        })
+    } else {
+        None
+    };
+    let mut records = list_rows(&page, e, &rows, &mut tags);
+    let listed: Vec<&crate::crm::fields::CustomField> =
+        custom_fields.iter().filter(|f| f.in_list).collect();
+    for (row, rec) in records.iter_mut().zip(&rows) {
+        for f in &listed {
+            let v = rec.values.get("custom").and_then(|c| c.get(&f.key));
+            row.cells.push(Cell {
+                label: f.label.clone(),
+                text: crate::crm::fields::display(v),
+                href: None,
+                strong: false,
+                badge: None,
+                nowrap: false,
+                tags: Vec::new(),
+            });
+        }
+    }
+    let custom_columns: Vec<&str> = listed.iter().map(|f| f.label.as_str()).collect();
+    let filterable: Vec<Value> = custom_fields
+        .iter()
+        .filter(|f| matches!(f.kind.as_str(), "select" | "multiselect" | "checkbox"))
+        .map(|f| {
+            let name = crate::crm::fields::input_name(&f.key);
+            let options = if f.kind == "checkbox" {
+                vec!["true".to_string()]
+            } else {
+                f.options.clone()
+            };
+            context! { name, label => f.label, kind => f.kind, options, value => get(&name) }
+        })
+        .collect();
+    let here = format!(
+        "/{}?{}",
+        e.table,
+        serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()
+    );
+    page.render(
+        "records/list.html",
+        context! {
+            entity => e.table, columns => columns(&page, e), records, next, paged => query.after.is_some(),
+            updated_label => page.tr("record.updated"),
+            sort => sort_param, sorts => e.sorts, statuses => super::super::STATUSES,
+            owner_filter => owner_options(&owners, get("owner").as_deref()),
+            owner_choices => owner_options(&owners, None),
+            filter => context! {
+                status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag"),
+                source => get("source"), province => get("province"), city => get("city"), industry => get("industry"),
+            },
+            sources => super::super::SOURCES,
+            industries => if e.fields.iter().any(|f| f.kind == Kind::Industry) { industries } else { Vec::new() },
+            all_tags, here, views,
+            first_page => format!("/{}?{}", e.table, serde_urlencoded::to_string(q.iter().filter(|(k, _)| !k.starts_with("after") && *k != "notice").collect::<Vec<_>>()).unwrap_or_default()), custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
+            can_edit => page.user()?.role.can(Permission::EditRecords),
+            notice => page.notice(),
+        },
+    )
+}

@@ -1,0 +1,105 @@
+//! HTML pages shared by every kind of customer record: list, view, create, edit, delete,
+//! restore, purge. Routes pass the entity; see `server::routes`.
+
+mod form;
+mod list;
+mod show;
+mod trash;
+
+pub use form::{create, edit_form, new_form, update};
+pub use list::list;
+pub use show::{show, show_page};
+pub use trash::{MergeInput, delete, merge, purge, restore, trash};
+
+use super::store::Record;
+use super::{Entity, Kind};
+use crate::crm::users::store as users;
+use crate::domain::phone::Phone;
+use crate::error::AppError;
+use crate::web::page::Page;
+use minijinja::{Value, context};
+use serde_json::Value as Json;
+use std::collections::HashMap;
+
+const PAGE_SIZE: usize = 50;
+
+/// Form and query parameters as submitted.
+pub type Params = HashMap<String, String>;
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Text(_) => "text",
+        Kind::LongText => "longtext",
+        Kind::Email => "email",
+        Kind::Phone => "phone",
+        Kind::Select(_) => "select",
+        Kind::User => "user",
+        Kind::Company => "company",
+        Kind::Industry => "industry",
+    }
+}
+
+fn fields(e: &Entity) -> Vec<Value> {
+    e.fields
+        .iter()
+        .map(|f| {
+            let options: &[&str] = match f.kind {
+                Kind::Select(o) => o,
+                _ => &[],
+            };
+            context! { name => f.name, kind => kind_name(f.kind), required => f.required, list => f.list, options }
+        })
+        .collect()
+}
+
+/// How a value is shown and put back into a form.
+fn display(e: &Entity, rec: &Record, name: &str) -> String {
+    let v = rec.values.get(name).cloned().unwrap_or(Json::Null);
+    match (e.field(name).map(|f| f.kind), v) {
+        (_, Json::Null) => String::new(),
+        (Some(Kind::Phone), Json::String(s)) => Phone::parse(&s).map(|p| p.display()).unwrap_or(s),
+        (Some(Kind::Company), _) => rec.company_name.clone().unwrap_or_default(),
+        (Some(Kind::Industry), _) => rec.industry_name.clone().unwrap_or_default(),
+        (_, Json::String(s)) => s,
+        (_, other) => other.to_string(),
+    }
+}
+
+/// A record as templates see it: raw values plus display strings.
+fn view(e: &Entity, rec: &Record) -> Value {
+    let shown: HashMap<&str, String> = e
+        .fields
+        .iter()
+        .map(|f| (f.name, display(e, rec, f.name)))
+        .collect();
+    context! { shown, ..Value::from_serialize(rec) }
+}
+
+/// The owner choices as `<option>` markup, built once per page: with hundreds of users,
+/// looping over them in the template (twice on a list page) cost more than the rest of it.
+fn owner_options(owners: &[(i64, String)], selected: Option<&str>) -> Value {
+    use std::fmt::Write;
+    let mut html = String::with_capacity(owners.len() * 40);
+    let selected: Option<i64> = selected.and_then(|s| s.parse().ok());
+    for (id, name) in owners {
+        let sel = if selected == Some(*id) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            html,
+            "<option value=\"{id}\"{sel}>{}</option>",
+            crate::web::escape_html(name)
+        );
+    }
+    Value::from_safe_string(html)
+}
+
+async fn owners(page: &Page) -> Result<Vec<(i64, String)>, AppError> {
+    page.state.db.read(|c| Ok(users::active_names(c)?)).await
+}
+
+fn path_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}

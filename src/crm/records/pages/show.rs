@@ -1,0 +1,123 @@
+//! The 360° page of a record.
+
+use super::super::Entity;
+use super::super::store::{self, ListQuery};
+use super::*;
+use crate::audit::store as audit;
+use crate::auth::Permission;
+use crate::crm::followups::store as followups;
+use crate::crm::followups::{ActivityInput, FieldErrors as FollowupErrors};
+use crate::error::AppError;
+use crate::web::page::Page;
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+
+/// `GET /{entity}/{id}`: the 360° page.
+pub async fn show(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    show_page(e, &page, path_id(&id)?, None).await
+}
+
+/// The 360° page: details, contacts (companies), follow-ups, open tasks and the change
+/// history. A follow-up form that failed validation comes back filled in (422).
+pub async fn show_page(
+    e: &'static Entity,
+    page: &Page,
+    id: i64,
+    followup: Option<(ActivityInput, FollowupErrors)>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::ViewRecords)?;
+    let is_company = e.table == "companies";
+    let (
+        rec,
+        contacts,
+        history,
+        activities,
+        tasks,
+        (tags, all_tags),
+        (files, duplicates, custom_defs),
+    ) = page
+        .state
+        .db
+        .read(move |c| {
+            let rec = store::get(c, e, id)?;
+            let contacts = if is_company {
+                let q = ListQuery {
+                    company_id: Some(id),
+                    sort: "name",
+                    ..Default::default()
+                };
+                store::list(c, &crate::crm::contacts::CONTACTS, &q, 200)?.0
+            } else {
+                Vec::new()
+            };
+            // The record's own history and that of duplicates merged into it.
+            let mut history = Vec::new();
+            for rid in std::iter::once(id).chain(store::merged_into(c, e, id)?) {
+                let filter = audit::Filter {
+                    entity_type: Some(e.kind.into()),
+                    entity_id: Some(rid.to_string()),
+                    ..Default::default()
+                };
+                history.extend(audit::list(c, &filter, 30)?.0);
+            }
+            history.sort_by_key(|e| std::cmp::Reverse(e.id));
+            history.truncate(30);
+            let duplicates = if rec.deleted_at.is_none() {
+                store::duplicates(c, e, &rec.values, Some(id))?
+            } else {
+                Vec::new()
+            };
+            let activities = followups::activities(c, is_company, id, 100)?;
+            let tasks = followups::open_tasks(c, is_company, id)?;
+            let mut tags =
+                crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &[id])?;
+            let all_tags = crate::crm::tags::store::all(c)?;
+            let tags = tags.remove(&id).unwrap_or_default();
+            let files =
+                crate::crm::attachments::store::for_record(c, crate::crm::tags::kind(e), id)?;
+            Ok((
+                rec,
+                contacts,
+                history,
+                activities,
+                tasks,
+                (tags, all_tags),
+                (
+                    files,
+                    duplicates,
+                    crate::crm::fields::store::for_entity(c, e.table)?,
+                ),
+            ))
+        })
+        .await?;
+    if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
+        return Err(AppError::NotFound);
+    }
+    let contacts: Vec<Value> = contacts
+        .iter()
+        .map(|r| view(&crate::crm::contacts::CONTACTS, r))
+        .collect();
+    let fresh = followup.is_none();
+    let (followup_input, followup_errors) = followup.unwrap_or_default();
+    let today = crate::crm::followups::pages::today(&page.state).to_string();
+    page.render_form(
+        "records/show.html",
+        context! {
+            entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
+            history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
+            colors => crate::crm::tags::COLORS, files, duplicates,
+            custom => custom_defs.iter().map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
+            max_mb => page.state.config.attachments.max_megabytes,
+            kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
+            followup => followup_input, followup_errors,
+            can_edit => me.role.can(Permission::EditRecords),
+            notice => page.notice(),
+        },
+        fresh,
+    )
+}

@@ -1,0 +1,142 @@
+//! Deleting, restoring, purging and merging records, and the trash page.
+
+use super::super::Entity;
+use super::super::store::{self, Record};
+use super::*;
+use crate::auth::Permission;
+use crate::auth::csrf::Form;
+use crate::error::AppError;
+use crate::web::page::{Page, see_other};
+use actix_web::{HttpResponse, web};
+use minijinja::{Value, context};
+use serde_json::Value as Json;
+
+/// `POST /{entity}/{id}/delete`: to the trash.
+pub async fn delete(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let id = path_id(&id)?;
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::super::soft_delete(tx, e, id))
+        .await?;
+    Ok(see_other(&format!("/{}?notice=record_deleted", e.table)))
+}
+
+/// `POST /{entity}/{id}/restore`: by the owner or an administrator.
+pub async fn restore(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?.clone();
+    let id = path_id(&id)?;
+    let rec = page
+        .state
+        .db
+        .read(move |c| Ok(store::get(c, e, id)?))
+        .await?;
+    let owner = rec.values.get("owner_id").and_then(Json::as_i64);
+    if !(me.role.can(Permission::ManageTrash)
+        || (owner == Some(me.id) && me.role.can(Permission::EditRecords)))
+    {
+        return Err(AppError::Forbidden);
+    }
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::super::restore(tx, e, id))
+        .await?;
+    Ok(see_other(&format!(
+        "/{}/{id}?notice=record_restored",
+        e.table
+    )))
+}
+
+/// `POST /{entity}/{id}/purge`: administrators only, from the trash.
+pub async fn purge(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(_): Form<Params>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::ManageTrash)?;
+    let id = path_id(&id)?;
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::super::purge(tx, e, id))
+        .await?;
+    Ok(see_other("/trash?notice=record_purged"))
+}
+
+/// `GET /trash`: what was deleted, and by whom it may be restored.
+pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require(Permission::ViewRecords)?;
+    let admin = me.role.can(Permission::ManageTrash);
+    let my_id = me.id;
+    let (companies, contacts) = page
+        .state
+        .db
+        .read(|c| {
+            Ok((
+                store::trash(c, &crate::crm::companies::COMPANIES, 200)?,
+                store::trash(c, &crate::crm::contacts::CONTACTS, 200)?,
+            ))
+        })
+        .await?;
+    let visible =
+        |r: &Record| admin || r.values.get("owner_id").and_then(Json::as_i64) == Some(my_id);
+    let rows = |e: &Entity, list: &[Record]| -> Vec<Value> {
+        list.iter()
+            .filter(|r| visible(r))
+            .map(|r| context! { entity => e.table, ..view(e, r) })
+            .collect()
+    };
+    let mut items = rows(&crate::crm::companies::COMPANIES, &companies);
+    items.extend(rows(&crate::crm::contacts::CONTACTS, &contacts));
+    page.render(
+        "records/trash.html",
+        context! { items, admin, notice => page.notice() },
+    )
+}
+
+/// The merge form.
+#[derive(serde::Deserialize)]
+pub struct MergeInput {
+    #[serde(default)]
+    into: String,
+}
+
+/// `POST /{entity}/{id}/merge`: merges this record into the one named by `into` (its id).
+pub async fn merge(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+    Form(input): Form<MergeInput>,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require(Permission::EditRecords)?;
+    let from = path_id(&id)?;
+    let into: i64 = input
+        .into
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| AppError::invalid("into", "merge.error.target"))?;
+    let result = page
+        .state
+        .db
+        .write(page.actor(), move |tx| {
+            super::super::merge(tx, e, from, into)
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(see_other(&format!("/{}/{into}?notice=merged", e.table))),
+        Err(AppError::NotFound) => Err(AppError::invalid("into", "merge.error.target")),
+        Err(other) => Err(other),
+    }
+}
