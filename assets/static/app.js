@@ -10,12 +10,12 @@
   });
   // Close the user menu when clicking elsewhere or pressing Escape.
   function closeMenus(except) {
-    document.querySelectorAll("details.usermenu[open]").forEach(function (d) {
+    document.querySelectorAll("details.usermenu[open], details.navmenu[open]").forEach(function (d) {
       if (d !== except) d.removeAttribute("open");
     });
   }
   document.addEventListener("click", function (e) {
-    closeMenus(e.target.closest("details.usermenu"));
+    closeMenus(e.target.closest("details.usermenu, details.navmenu"));
   });
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") closeMenus(null);
