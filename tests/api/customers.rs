@@ -767,3 +767,39 @@ async fn search_follows_a_company_rename_and_finds_custom_field_text() {
     let (_, html) = app.get_html("/search?q=%E5%9B%B4%E6%A3%8B").await;
     assert!(html.contains("孔明"));
 }
+
+#[tokio::test]
+async fn a_company_page_shows_its_first_contacts_and_links_to_all_of_them() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let company = create_record(
+        &app,
+        "companies",
+        &[("name", "大客户集团"), ("status", "customer")],
+    )
+    .await;
+    let token = app.csrf(&app.client).await;
+    for i in 0..25 {
+        let name = format!("员工{i:02}");
+        let fields = [
+            ("name", name.as_str()),
+            ("status", "customer"),
+            ("company_id", "大客户集团"),
+        ];
+        let r = app
+            .post_form_with(&app.client, "/contacts/new", &fields, &token)
+            .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (_, html) = app.get_html(&format!("/companies/{company}")).await;
+    let linked = html
+        .split("href=\"/contacts/")
+        .skip(1)
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        .count();
+    assert_eq!(linked, 20, "the first twenty contacts");
+    let link = format!("/contacts?company={company}");
+    assert!(unescape(&html).contains(&link));
+    let (_, list) = app.get_html(&link).await;
+    assert!(list.contains("员工24") && list.contains("员工00"));
+}

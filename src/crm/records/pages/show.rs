@@ -51,9 +51,10 @@ pub async fn show_page(
                     sort: "name",
                     ..Default::default()
                 };
-                store::list(c, &crate::crm::contacts::CONTACTS, &q, 200)?.0
+                // The first contacts by name; the list page has them all.
+                store::list(c, &crate::crm::contacts::CONTACTS, &q, 20)?
             } else {
-                Vec::new()
+                (Vec::new(), false)
             };
             // The record's own history and that of duplicates merged into it.
             let mut history = Vec::new();
@@ -98,6 +99,7 @@ pub async fn show_page(
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
+    let (contacts, more_contacts) = contacts;
     let contacts: Vec<Value> = contacts
         .iter()
         .map(|r| view(&crate::crm::contacts::CONTACTS, r))
@@ -108,7 +110,7 @@ pub async fn show_page(
     page.render_form(
         "records/show.html",
         context! {
-            entity => e.table, fields => fields(e), record => view(e, &rec), contacts,
+            entity => e.table, more_contacts, fields => fields(e), record => view(e, &rec), contacts,
             history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
             colors => crate::crm::tags::COLORS, files, duplicates,
             custom => custom_defs.iter().map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
