@@ -81,6 +81,18 @@ pub fn delete_for_user(conn: &Connection, user_id: i64) -> rusqlite::Result<usiz
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])
 }
 
+/// Ends every session of a user but one (the one changing its own password).
+pub fn delete_others_for_user(
+    conn: &Connection,
+    user_id: i64,
+    keep: &str,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2",
+        params![user_id, keep],
+    )
+}
+
 /// Removes sessions idle since `idle_cutoff` or begun before `lifetime_cutoff`.
 pub fn delete_expired(
     conn: &Connection,

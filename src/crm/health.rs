@@ -9,10 +9,8 @@ use serde_json::json;
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let result = state
         .db
-        .read(|c| {
-            let one: i64 = c.query_row("SELECT 1", [], |r| r.get(0))?;
-            Ok((one == 1, db::schema_version(c)?))
-        })
+        // Reading the schema version is the round trip that proves the database answers.
+        .read(|c| Ok((true, db::schema_version(c)?)))
         .await;
     let (db_ok, version, error) = match result {
         Ok((ok, v)) => (ok, Some(v), None),

@@ -803,3 +803,27 @@ async fn a_company_page_shows_its_first_contacts_and_links_to_all_of_them() {
     let (_, list) = app.get_html(&link).await;
     assert!(list.contains("员工24") && list.contains("员工00"));
 }
+
+#[tokio::test]
+async fn a_task_with_a_bad_date_comes_back_with_its_title_kept() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let id = create_record(
+        &app,
+        "companies",
+        &[("name", "任务公司"), ("status", "lead")],
+    )
+    .await;
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/companies/{id}/tasks"),
+            &[("title", "寄送样品"), ("due_date", "2026-02-31")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"寄送样品\""), "the title is kept");
+    assert!(html.contains("field-error"), "the date is marked");
+    assert_eq!(app.query_i64("SELECT count(*) FROM tasks"), 0);
+}

@@ -34,19 +34,6 @@ fn too_large(page: &Page, unread: bool) -> Result<HttpResponse, AppError> {
     Ok(res)
 }
 
-async fn live_record(page: &Page, e: &'static Entity, id: i64) -> Result<(), AppError> {
-    let rec = page
-        .state
-        .db
-        .read(move |c| Ok(records::get(c, e, id)?))
-        .await?;
-    if rec.deleted_at.is_some() {
-        Err(AppError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 /// `POST /{entity}/{id}/attachments` (multipart): one file and the CSRF token.
 pub async fn upload(
     e: &'static Entity,
@@ -107,7 +94,7 @@ pub async fn upload(
     let Some((filename, content_type, data)) = file else {
         return Err(AppError::invalid("file", "attachment.error.empty"));
     };
-    live_record(&page, e, id).await?;
+    crate::crm::records::pages::live_record(&page, e, id).await?;
     page.state
         .db
         .write(page.actor(), move |tx| {

@@ -1,15 +1,6 @@
 //! Companies (accounts, 客户公司): the organisations a team sells to and serves.
 
-use super::records::{Entity, Field, Kind, SOURCES, STATUSES};
-
-const fn f(name: &'static str, kind: Kind, required: bool, list: bool) -> Field {
-    Field {
-        name,
-        kind,
-        required,
-        list,
-    }
-}
+use super::records::{Entity, Kind, SOURCES, STATUSES, field as f};
 
 /// The company record.
 pub static COMPANIES: Entity = Entity {

@@ -1,15 +1,6 @@
 //! Contacts (联系人): the people at customers, optionally belonging to a company.
 
-use super::records::{Entity, Field, Kind, SOURCES, STATUSES};
-
-const fn f(name: &'static str, kind: Kind, required: bool, list: bool) -> Field {
-    Field {
-        name,
-        kind,
-        required,
-        list,
-    }
-}
+use super::records::{Entity, Kind, SOURCES, STATUSES, field as f};
 
 /// The contact record.
 pub static CONTACTS: Entity = Entity {

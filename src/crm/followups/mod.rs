@@ -48,6 +48,12 @@ pub struct ActivityInput {
     /// Next follow-up date, YYYY-MM-DD (optional).
     #[serde(default)]
     pub next_follow_up: String,
+    /// A task form's title, kept when that form comes back with an error.
+    #[serde(default)]
+    pub task_title: String,
+    /// A task form's due date, kept likewise.
+    #[serde(default)]
+    pub task_due: String,
 }
 
 /// A validated follow-up.
@@ -197,6 +203,7 @@ mod tests {
             body: "聊了报价".into(),
             next_follow_up: "2026-12-01".into(),
             outcome: "interested".into(),
+            ..Default::default()
         };
         let a = good.parse().unwrap();
         assert_eq!(a.next_follow_up, NaiveDate::from_ymd_opt(2026, 12, 1));

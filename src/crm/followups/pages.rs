@@ -4,8 +4,8 @@ use super::store;
 use super::{ActivityInput, FieldErrors, Subject};
 use crate::auth::Permission;
 use crate::auth::csrf::Form;
+use crate::crm::records::Entity;
 use crate::crm::records::pages::show_page;
-use crate::crm::records::{Entity, store as records};
 use crate::error::AppError;
 use crate::server::AppState;
 use crate::web::page::{Page, safe_next, see_other};
@@ -24,14 +24,7 @@ pub fn today(state: &AppState) -> NaiveDate {
 }
 
 async fn subject(page: &Page, e: &'static Entity, id: i64) -> Result<(Subject, String), AppError> {
-    let rec = page
-        .state
-        .db
-        .read(move |c| Ok(records::get(c, e, id)?))
-        .await?;
-    if rec.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
+    let rec = crate::crm::records::pages::live_record(page, e, id).await?;
     let name = rec
         .values
         .get("name")
@@ -116,7 +109,11 @@ pub async fn add(
         errors.insert("task_due".into(), "followup.error.date".into());
     }
     let (Ok(due), true) = (due, errors.is_empty()) else {
-        let carried = ActivityInput::default();
+        let carried = ActivityInput {
+            task_title: input.title.clone(),
+            task_due: input.due_date.clone(),
+            ..Default::default()
+        };
         return show_page(e, &page, id, Some((carried, errors))).await;
     };
     page.state

@@ -2,8 +2,11 @@
 //! administrators, used on companies and as a list filter.
 
 pub mod pages;
+pub mod store;
 
-use rusqlite::{Connection, OptionalExtension, params};
+pub use store::{delete, exists, insert, name, tree, usage};
+
+use rusqlite::Connection;
 use serde::Serialize;
 
 /// A sector with its sub-industries.
@@ -93,7 +96,7 @@ pub fn defaults(lang: &str) -> Vec<(&'static str, Vec<&'static str>)> {
 
 /// Fills in the default taxonomy if there is none yet.
 pub fn seed_defaults(conn: &Connection, lang: &str) -> rusqlite::Result<bool> {
-    let any: i64 = conn.query_row("SELECT count(*) FROM industries", [], |r| r.get(0))?;
+    let any = store::count(conn)?;
     if any > 0 {
         return Ok(false);
     }
@@ -104,74 +107,6 @@ pub fn seed_defaults(conn: &Connection, lang: &str) -> rusqlite::Result<bool> {
         }
     }
     Ok(true)
-}
-
-/// Adds an industry; returns its id.
-pub fn insert(
-    conn: &Connection,
-    parent: Option<i64>,
-    name: &str,
-    position: i64,
-) -> rusqlite::Result<i64> {
-    conn.execute(
-        "INSERT INTO industries (parent_id, name, position) VALUES (?1, ?2, ?3)",
-        params![parent, name, position],
-    )?;
-    Ok(conn.last_insert_rowid())
-}
-
-/// The whole taxonomy in order.
-pub fn tree(conn: &Connection) -> rusqlite::Result<Vec<Sector>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, parent_id, name FROM industries ORDER BY position, id")?;
-    let rows: Vec<(i64, Option<i64>, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut sectors: Vec<Sector> = rows
-        .iter()
-        .filter(|(_, p, _)| p.is_none())
-        .map(|(id, _, name)| Sector {
-            id: *id,
-            name: name.clone(),
-            children: Vec::new(),
-        })
-        .collect();
-    for (id, parent, name) in &rows {
-        if let Some(s) = parent.and_then(|p| sectors.iter_mut().find(|s| s.id == p)) {
-            s.children.push((*id, name.clone()));
-        }
-    }
-    Ok(sectors)
-}
-
-/// Whether an industry exists.
-pub fn exists(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    Ok(conn
-        .query_row("SELECT 1 FROM industries WHERE id = ?1", [id], |_| Ok(()))
-        .optional()?
-        .is_some())
-}
-
-/// How many companies (live or in the trash) use an industry or its sub-industries.
-pub fn usage(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
-    conn.query_row(
-        "SELECT count(*) FROM companies WHERE industry_id IN (SELECT id FROM industries WHERE id = ?1 OR parent_id = ?1)",
-        [id],
-        |r| r.get(0),
-    )
-}
-
-/// Removes an unused industry with its sub-industries.
-pub fn delete(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
-    conn.execute("DELETE FROM industries WHERE parent_id = ?1", [id])?;
-    conn.execute("DELETE FROM industries WHERE id = ?1", [id])
-}
-
-/// The name of an industry, for audit entries.
-pub fn name(conn: &Connection, id: i64) -> rusqlite::Result<String> {
-    conn.query_row("SELECT name FROM industries WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })
 }
 
 #[cfg(test)]

@@ -50,6 +50,16 @@ pub struct Field {
     pub list: bool,
 }
 
+/// A field, for the entity tables in each record's folder: `field(name, kind, required, list)`.
+pub const fn field(name: &'static str, kind: Kind, required: bool, list: bool) -> Field {
+    Field {
+        name,
+        kind,
+        required,
+        list,
+    }
+}
+
 /// A kind of record.
 #[derive(Debug)]
 pub struct Entity {

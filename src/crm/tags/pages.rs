@@ -21,19 +21,6 @@ fn record_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn live(page: &Page, e: &'static Entity, id: i64) -> Result<(), AppError> {
-    let rec = page
-        .state
-        .db
-        .read(move |c| Ok(records::store::get(c, e, id)?))
-        .await?;
-    if rec.deleted_at.is_some() {
-        Err(AppError::NotFound)
-    } else {
-        Ok(())
-    }
-}
-
 /// `POST /{entity}/{id}/tags`: adds a tag, creating it when new.
 pub async fn add(
     e: &'static Entity,
@@ -43,7 +30,7 @@ pub async fn add(
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require(Permission::EditRecords)?;
     let id = record_id(&id)?;
-    live(&page, e, id).await?;
+    crate::crm::records::pages::live_record(&page, e, id).await?;
     let name = super::parse_name(&input.name).map_err(|k| AppError::invalid("name", k))?;
     let color = (!input.color.is_empty()).then_some(input.color);
     page.state

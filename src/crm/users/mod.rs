@@ -159,10 +159,7 @@ pub fn set_password(
     store::get(tx.conn(), id)?;
     store::set_password(tx.conn(), id, password_hash)?;
     let ended = match keep {
-        Some(current) => tx.conn().execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash <> ?2",
-            rusqlite::params![id, current],
-        )?,
+        Some(current) => sessions::delete_others_for_user(tx.conn(), id, current)?,
         None => sessions::delete_for_user(tx.conn(), id)?,
     };
     tx.audit(

@@ -1,6 +1,8 @@
 //! Saved list views: a user names the filters and sort of a list and gets back to them in
 //! one click. Only the list's own parameters are kept.
 
+pub mod store;
+
 use crate::audit::Event;
 use crate::auth::csrf::Form;
 use crate::crm::records::Entity;
@@ -8,7 +10,6 @@ use crate::db::Tx;
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_web::{HttpResponse, web};
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 
 /// The list parameters a view may keep.
@@ -48,21 +49,6 @@ pub fn clean_query(query: &str) -> String {
     serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
-/// A user's views of one list, by name.
-pub fn list(conn: &Connection, user: i64, entity: &str) -> rusqlite::Result<Vec<View>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, name, query FROM saved_views WHERE user_id = ?1 AND entity = ?2 ORDER BY name",
-    )?;
-    stmt.query_map(params![user, entity], |r| {
-        Ok(View {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            query: r.get(2)?,
-        })
-    })?
-    .collect()
-}
-
 fn save(
     tx: &mut Tx<'_>,
     user: i64,
@@ -70,16 +56,7 @@ fn save(
     name: &str,
     query: &str,
 ) -> Result<i64, AppError> {
-    tx.conn().execute(
-        "INSERT INTO saved_views (user_id, entity, name, query, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (user_id, entity, name) DO UPDATE SET query = excluded.query",
-        params![user, entity, name, query, crate::db::now()],
-    )?;
-    let id: i64 = tx.conn().query_row(
-        "SELECT id FROM saved_views WHERE user_id = ?1 AND entity = ?2 AND name = ?3",
-        params![user, entity, name],
-        |r| r.get(0),
-    )?;
+    let id = store::save(tx.conn(), user, entity, name, query)?;
     tx.audit(
         Event::new("view.save")
             .entity("view", id)
@@ -134,13 +111,8 @@ pub async fn delete(
         .state
         .db
         .write(page.actor(), move |tx| {
-            let (entity, name): (String, String) = tx.conn().query_row(
-                "SELECT entity, name FROM saved_views WHERE id = ?1 AND user_id = ?2",
-                params![id, me],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
-            tx.conn()
-                .execute("DELETE FROM saved_views WHERE id = ?1", [id])?;
+            let (entity, name) = store::owned(tx.conn(), id, me)?;
+            store::delete(tx.conn(), id)?;
             tx.audit(Event::new("view.delete").entity("view", id).change(
                 "name",
                 name,

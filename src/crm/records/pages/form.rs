@@ -181,14 +181,7 @@ pub async fn edit_form(
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require(Permission::EditRecords)?;
     let id = path_id(&id)?;
-    let rec = page
-        .state
-        .db
-        .read(move |c| Ok(store::get(c, e, id)?))
-        .await?;
-    if rec.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
+    let rec = live_record(&page, e, id).await?;
     let custom = page
         .state
         .db
@@ -221,14 +214,7 @@ pub async fn update(
         .get("version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let current = page
-        .state
-        .db
-        .read(move |c| Ok(store::get(c, e, id)?))
-        .await?;
-    if current.deleted_at.is_some() {
-        return Err(AppError::NotFound);
-    }
+    let current = live_record(&page, e, id).await?;
     let values = match parse(&page, e, &input).await? {
         Ok(v) => v,
         Err(errors) => {

@@ -191,7 +191,7 @@ pub async fn list(
         .state
         .db
         .read(move |c| {
-            let views = crate::crm::views::list(c, me, e.table)?;
+            let views = crate::crm::views::store::list(c, me, e.table)?;
             let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;

@@ -103,3 +103,16 @@ async fn owners(page: &Page) -> Result<Vec<(i64, String)>, AppError> {
 fn path_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
+
+/// A record that is not in the trash, or 404: what every action on a record starts from.
+pub async fn live_record(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
+    let rec = page
+        .state
+        .db
+        .read(move |c| Ok(super::store::get(c, e, id)?))
+        .await?;
+    if rec.deleted_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(rec)
+}

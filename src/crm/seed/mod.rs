@@ -4,14 +4,14 @@
 //!
 //! Each run is one write through the audited write path with one summary audit entry.
 
+mod store;
+
 use crate::audit::Event;
-use crate::crm::records::normalize_company_name;
 use crate::crm::search::{index_text, store as search};
 use crate::db::{Actor, Db};
 use crate::error::AppError;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use rusqlite::params;
 
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
@@ -201,22 +201,27 @@ impl Plan {
 /// Generates the plan's records in one audited write and returns how many of each.
 pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), AppError> {
     db.write_blocking(actor, move |tx| {
-        let mut g = Gen { rng: StdRng::seed_from_u64(20261124) };
+        let mut g = Gen {
+            rng: StdRng::seed_from_u64(20261124),
+        };
         let conn = tx.conn();
         let hash = crate::auth::password::hash(&crate::auth::random_token(16))?;
         let mut user_ids = Vec::with_capacity(plan.users);
-        {
-            let mut stmt = conn.prepare(
-                "INSERT OR IGNORE INTO users (email, name, role, password_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            )?;
-            for i in 0..plan.users {
-                let role = if i % 10 == 0 { "manager" } else if i % 7 == 3 { "service" } else { "sales" };
-                let now = crate::db::now();
-                stmt.execute(params![format!("rep{i}@demo.kith"), g.person(), role, hash, now])?;
-                let id: i64 = conn.query_row("SELECT id FROM users WHERE email = ?1", [format!("rep{i}@demo.kith")], |r| r.get(0))?;
-                user_ids.push(id);
-            }
+        for i in 0..plan.users {
+            let role = if i % 10 == 0 {
+                "manager"
+            } else if i % 7 == 3 {
+                "service"
+            } else {
+                "sales"
+            };
+            user_ids.push(store::user(
+                conn,
+                &format!("rep{i}@demo.kith"),
+                &g.person(),
+                role,
+                &hash,
+            )?);
         }
         crate::crm::industries::seed_defaults(conn, "zh-CN")?;
         let industry_ids: Vec<i64> = crate::crm::industries::tree(conn)?
@@ -226,55 +231,84 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
         let mut company_ids = Vec::with_capacity(plan.companies);
         let mut company_names = Vec::with_capacity(plan.companies);
         {
-            let mut stmt = conn.prepare(
-                "INSERT INTO companies (name, name_norm, status, source, province, city, phone, phone_digits,
-                   owner_id, created_by, created_at, updated_at, industry_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
-            )?;
             for i in 0..plan.companies {
                 let (name, city) = g.company(if plan.numbered { i + 1 } else { 0 });
                 let (province, city_name, area) = CITIES[city];
                 let local: u32 = g.rng.random_range(10_000_000..99_999_999);
-                let local = if area.len() == 4 { local / 10 * 10 } else { local };
+                let local = if area.len() == 4 {
+                    local / 10 * 10
+                } else {
+                    local
+                };
                 let phone = format!("+86{}{local}", &area[1..]);
                 let digits = format!("{area}{local}");
                 let owner = user_ids[g.rng.random_range(0..user_ids.len())];
                 let created = g.time(720);
                 let updated = g.time(90).max(created.clone());
-                let industry = (!industry_ids.is_empty()).then(|| industry_ids[g.rng.random_range(0..industry_ids.len())]);
-                stmt.execute(params![
-                    name, normalize_company_name(&name), g.pick(STATUSES), g.pick(SOURCES), province, city_name,
-                    phone, digits, owner, created, updated, industry
-                ])?;
-                let id = conn.last_insert_rowid();
+                let industry = (!industry_ids.is_empty())
+                    .then(|| industry_ids[g.rng.random_range(0..industry_ids.len())]);
+                let id = store::company(
+                    conn,
+                    &store::Company {
+                        name: &name,
+                        status: g.pick(STATUSES),
+                        source: g.pick(SOURCES),
+                        province,
+                        city: city_name,
+                        phone: &phone,
+                        digits: &digits,
+                        owner,
+                        created: &created,
+                        updated: &updated,
+                        industry,
+                    },
+                )?;
                 search::insert(conn, 0, id, &index_text(&[&name, city_name]), &digits)?;
                 company_ids.push(id);
                 company_names.push(name);
             }
         }
         {
-            let mut stmt = conn.prepare(
-                "INSERT INTO contacts (company_id, name, title, status, source, province, city, mobile, mobile_digits,
-                   email, owner_id, created_by, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
-            )?;
             for i in 0..plan.contacts {
                 let company = (!company_ids.is_empty() && g.rng.random_bool(0.9))
                     .then(|| g.rng.random_range(0..company_ids.len()));
                 let (province, city, _) = CITIES[g.rng.random_range(0..CITIES.len())];
                 let (mobile, digits) = g.mobile();
-                let email = g.rng.random_bool(0.6).then(|| format!("c{i}@example{}.cn", i % 97));
+                let email = g
+                    .rng
+                    .random_bool(0.6)
+                    .then(|| format!("c{i}@example{}.cn", i % 97));
                 let owner = user_ids[g.rng.random_range(0..user_ids.len())];
                 let created = g.time(720);
                 let updated = g.time(90).max(created.clone());
                 let (name, title) = (g.person(), g.pick(TITLES));
-                stmt.execute(params![
-                    company.map(|c| company_ids[c]), name, title, g.pick(STATUSES), g.pick(SOURCES), province, city,
-                    mobile, digits, email, owner, created, updated
-                ])?;
+                let id = store::contact(
+                    conn,
+                    &store::Contact {
+                        company: company.map(|c| company_ids[c]),
+                        name: &name,
+                        title,
+                        status: g.pick(STATUSES),
+                        source: g.pick(SOURCES),
+                        province,
+                        city,
+                        mobile: &mobile,
+                        digits: &digits,
+                        email: email.as_deref(),
+                        owner,
+                        created: &created,
+                        updated: &updated,
+                    },
+                )?;
                 let company_name = company.map(|c| company_names[c].as_str()).unwrap_or("");
-                let words = index_text(&[&name, company_name, email.as_deref().unwrap_or(""), title, city]);
-                search::insert(conn, 1, conn.last_insert_rowid(), &words, &digits)?;
+                let words = index_text(&[
+                    &name,
+                    company_name,
+                    email.as_deref().unwrap_or(""),
+                    title,
+                    city,
+                ]);
+                search::insert(conn, 1, id, &words, &digits)?;
             }
         }
         tx.audit(
