@@ -6,6 +6,8 @@
 
 mod store;
 
+use crate::crm::records::SOURCES;
+
 use crate::audit::Event;
 use crate::crm::search::{index_text, store as search};
 use crate::db::{Actor, Db};
@@ -100,16 +102,8 @@ const TITLES: &[&str] = &[
     "Purchasing Manager",
     "CTO",
 ];
+// Weighted: customers are the most common record in a working CRM.
 const STATUSES: &[&str] = &["lead", "prospect", "customer", "customer", "churned"];
-const SOURCES: &[&str] = &[
-    "referral",
-    "website",
-    "exhibition",
-    "phone",
-    "advertising",
-    "partner",
-    "social",
-];
 
 struct Gen {
     rng: StdRng,
