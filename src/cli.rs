@@ -1,6 +1,7 @@
 //! The `kith` command line: each command parses its arguments and calls into a module.
 
 mod admin;
+mod backup;
 
 use crate::config::{Config, Overrides};
 use clap::{Parser, Subcommand};
@@ -43,6 +44,20 @@ pub enum Command {
     /// Show or check the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Take, list or verify backups.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Replace the data with a backup (verified first; the current data is kept aside).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        /// Stop the server that uses the data folder first (start it again afterwards).
+        #[arg(long)]
+        stop_server: bool,
+    },
     /// Fill the database with demo or benchmark data.
     Seed {
         /// A believable bilingual demo company (a few hundred customers).
@@ -102,6 +117,25 @@ pub enum AuditCommand {
     },
 }
 
+/// `kith backup ...`.
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Take a verified backup now (also while the server runs).
+    Run,
+    /// List the backups: time, size, verified, schema version.
+    List,
+    /// Check a backup completely; exit code 1 on any problem.
+    Verify {
+        /// The backup file.
+        file: std::path::PathBuf,
+    },
+    /// Write a new encryption key file for `backup.key_file`.
+    Keygen {
+        /// Where to write it (must not exist).
+        file: std::path::PathBuf,
+    },
+}
+
 /// `kith db ...`.
 #[derive(Subcommand)]
 pub enum DbCommand {
@@ -153,6 +187,12 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => admin::user(&config, cmd),
         Command::Audit(cmd) => admin::audit(&config, cmd),
         Command::Db(cmd) => admin::db(&config, cmd),
+        Command::Backup(cmd) => backup::backup(&config, cmd),
+        Command::Restore {
+            file,
+            yes,
+            stop_server,
+        } => backup::restore(&config, &file, yes, stop_server),
         Command::Seed { demo, scale } => admin::seed(&config, demo, scale),
         Command::Config(_) => {
             print!("{}", config.to_toml());

@@ -22,6 +22,8 @@ pub struct Config {
     pub security: SecurityConfig,
     /// Files attached to records.
     pub attachments: AttachmentsConfig,
+    /// Scheduled backups.
+    pub backup: crate::backup::BackupConfig,
 }
 
 /// `[attachments]`: files stored inside the database with their record.
@@ -303,7 +305,17 @@ impl Config {
         if self.data.read_connections == 0 {
             return Err(bad("data.read_connections", "must be at least 1"));
         }
-        Ok(())
+        self.backup
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                origin: "config".into(),
+                message,
+            })
+    }
+
+    /// The backup folder.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.backup.folder(&self.data.dir)
     }
 
     /// Path of the SQLite database inside the data folder.

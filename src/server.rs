@@ -28,13 +28,25 @@ pub struct AppState {
     pub throttle: Throttle,
     /// The one-time setup link, while no administrator exists.
     pub setup: SetupLink,
+    /// When this server started.
+    pub started: chrono::DateTime<chrono::Utc>,
     company: RwLock<Option<CompanyProfile>>,
+    /// The data folder's lock: one server per data folder, and no restore under it.
+    _lock: crate::backup::lock::Lock,
 }
 
 impl AppState {
     /// Opens the database and prepares everything requests need.
     pub fn new(config: Config) -> anyhow::Result<AppState> {
         crate::config::ensure_dir(&config.data.dir)?;
+        let lock_path = crate::backup::lock::server_lock_path(&config.data.dir);
+        let lock = crate::backup::lock::try_lock(&lock_path, "kith serve").map_err(|e| {
+            anyhow::anyhow!(
+                "the data folder {} is in use ({e}); only one server can use it",
+                config.data.dir.display()
+            )
+        })?;
+        crate::backup::before_upgrade(&config)?;
         let db = Db::open(&config.db_path(), config.data.read_connections)?;
         let company = db.read_blocking(|c| Ok(settings::store::get(c)?))?;
         let needs_setup =
@@ -54,7 +66,9 @@ impl AppState {
             hasher: Hasher::new(cores)?,
             throttle,
             setup,
+            started: chrono::Utc::now(),
             company: RwLock::new(company),
+            _lock: lock,
             config,
         })
     }
@@ -115,6 +129,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::users::pages::set_status),
         )
         .route("/admin/audit", web::get().to(audit::pages::list))
+        .route("/admin/backups", web::get().to(crate::backup::pages::list))
+        .route("/admin/backups", web::post().to(crate::backup::pages::run))
+        .route(
+            "/admin/backups/download",
+            web::get().to(crate::backup::pages::download),
+        )
         .route("/admin/settings", web::get().to(crm::settings::pages::form))
         .route(
             "/admin/settings",

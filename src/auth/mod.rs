@@ -46,6 +46,8 @@ pub enum Permission {
     EditRecords,
     /// Restore anyone's records from the trash and purge them for good.
     ManageTrash,
+    /// See, take and download backups.
+    ManageBackups,
 }
 
 impl Role {
@@ -80,7 +82,8 @@ impl Role {
             Permission::ManageUsers
             | Permission::ViewAudit
             | Permission::ManageSettings
-            | Permission::ManageTrash => self == Role::Admin,
+            | Permission::ManageTrash
+            | Permission::ManageBackups => self == Role::Admin,
             Permission::ViewRecords => true,
             Permission::EditRecords => self != Role::Viewer,
         }

@@ -13,7 +13,7 @@ use anyhow::{Context, anyhow, bail};
 use std::io::{BufRead, Write};
 
 /// Opens the database; `create` allows a new one, otherwise a missing file is an error.
-fn open(config: &Config, create: bool) -> anyhow::Result<Db> {
+pub(super) fn open(config: &Config, create: bool) -> anyhow::Result<Db> {
     let path = config.db_path();
     if !create && !path.exists() {
         bail!(
@@ -23,6 +23,7 @@ fn open(config: &Config, create: bool) -> anyhow::Result<Db> {
     }
     crate::config::ensure_dir(&config.data.dir)
         .with_context(|| format!("cannot create data folder {}", config.data.dir.display()))?;
+    crate::backup::before_upgrade(config)?;
     Db::open(&path, 2).with_context(|| format!("cannot open {}", path.display()))
 }
 
@@ -54,6 +55,7 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let server = server::build(state.clone(), listener)?;
         server::spawn_housekeeping(state.clone());
+        crate::backup::scheduler::spawn(state.clone());
         tracing::info!(
             schema.version = db::LATEST_VERSION,
             "Kith {} serving on http://{local} (ready in {} ms)",

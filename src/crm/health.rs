@@ -1,5 +1,7 @@
-//! `GET /healthz`: whether the database answers and which schema it has, for monitoring.
+//! `GET /healthz`: the database answers with the expected schema, the newest good backup
+//! is recent enough, and how much disk is free, for monitoring.
 
+use crate::backup::scheduler;
 use crate::db;
 use crate::server::AppState;
 use actix_web::{HttpResponse, web};
@@ -19,17 +21,42 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             (false, None, Some("the database did not answer"))
         }
     };
-    let healthy = db_ok && version == Some(db::LATEST_VERSION);
+    let schema_ok = version == Some(db::LATEST_VERSION);
+    let checks = state.clone();
+    let (backup, free_mb) = web::block(move || {
+        let free = fs4::available_space(&checks.config.data.dir).ok();
+        (scheduler::health(&checks), free.map(|b| b / (1024 * 1024)))
+    })
+    .await
+    .unwrap_or((scheduler::Health::unknown(), None));
+    let failing = if !db_ok {
+        Some("database")
+    } else if !schema_ok {
+        Some("schema")
+    } else if backup.overdue {
+        Some("backup")
+    } else {
+        None
+    };
     let body = json!({
-        "status": if healthy { "ok" } else { "unhealthy" },
+        "status": if failing.is_none() { "ok" } else { "unhealthy" },
         "version": env!("CARGO_PKG_VERSION"),
         "checks": {
             "database": { "ok": db_ok, "error": error },
-            "schema": { "ok": version == Some(db::LATEST_VERSION), "version": version, "expected": db::LATEST_VERSION },
+            "schema": { "ok": schema_ok, "version": version, "expected": db::LATEST_VERSION },
+            "backup": {
+                "ok": !backup.overdue,
+                "last_good": backup.last_good,
+                "age_hours": backup.age_hours,
+                "alert_after_hours": state.config.backup.alert_after_hours,
+                "running": backup.running,
+                "last_failure": backup.failure,
+            },
+            "disk": { "free_megabytes": free_mb },
         },
-        "failing": if !db_ok { Some("database") } else if !healthy { Some("schema") } else { None },
+        "failing": failing,
     });
-    if healthy {
+    if failing.is_none() {
         HttpResponse::Ok().json(body)
     } else {
         HttpResponse::ServiceUnavailable().json(body)

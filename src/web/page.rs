@@ -116,6 +116,13 @@ impl Page {
     /// The base context every template gets.
     pub fn context(&self) -> Value {
         let company = self.state.company();
+        // Administrators see a banner on every page while backups are failing or late.
+        let backup_alert = self
+            .user
+            .as_ref()
+            .filter(|u| u.role.can(crate::auth::Permission::ManageBackups))
+            .map(|_| crate::backup::scheduler::health(&self.state))
+            .filter(|h| h.alert());
         context! {
             lang => self.lang.code(),
             user => self.user,
@@ -125,6 +132,7 @@ impl Page {
             company => company,
             tz => company.as_ref().map(|c| c.time_zone.clone()),
             langs => Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
+            backup_alert,
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod attachments;
 mod audit;
+mod backups;
 mod cli;
 mod csrf;
 mod customers;
