@@ -104,7 +104,7 @@ pub fn spawn(state: web::Data<AppState>) {
                 let now = Utc::now();
                 match due {
                     Some(at) if at <= now => {
-                        run_now(&state, Kind::Scheduled, Actor::system("backup scheduler"));
+                        run_now(&state, Kind::Scheduled, Actor::system("scheduler"));
                         due = schedule::next(&cron, Utc::now(), time_zone(&state.db));
                     }
                     Some(at) => {
