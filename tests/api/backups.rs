@@ -274,6 +274,11 @@ async fn a_backup_from_a_newer_schema_is_refused() {
         .run(Kind::Manual, Utc::now(), chrono_tz::Tz::UTC)
         .unwrap();
     assert_eq!(outcome.manifest.schema_version, 99);
+    // Never two backups at once: while one holds the lock, another is refused.
+    let held = kith::backup::lock::try_lock(&data.join("backups/.backup.lock"), "test").unwrap();
+    let busy = Backups::new(&config_for(data)).run(Kind::Manual, Utc::now(), chrono_tz::Tz::UTC);
+    assert!(matches!(busy, Err(BackupError::Busy(_))), "{busy:?}");
+    drop(held);
     let err = Backups::new(&config_for(data))
         .verify(&outcome.path)
         .unwrap_err();
