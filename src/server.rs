@@ -129,6 +129,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::users::pages::set_status),
         )
         .route("/admin/audit", web::get().to(audit::pages::list))
+        .route(
+            "/admin/departments",
+            web::get().to(crm::departments::pages::list),
+        )
+        .route(
+            "/admin/departments",
+            web::post().to(crm::departments::pages::add),
+        )
+        .route(
+            "/admin/departments/place",
+            web::post().to(crm::departments::pages::place),
+        )
+        .route(
+            "/admin/departments/{id}",
+            web::post().to(crm::departments::pages::update),
+        )
+        .route(
+            "/admin/departments/{id}/delete",
+            web::post().to(crm::departments::pages::delete),
+        )
         .route("/admin/backups", web::get().to(crate::backup::pages::list))
         .route("/admin/backups", web::post().to(crate::backup::pages::run))
         .route(

@@ -4,6 +4,7 @@
 pub mod attachments;
 pub mod companies;
 pub mod contacts;
+pub mod departments;
 pub mod fields;
 pub mod followups;
 pub mod health;

@@ -73,7 +73,17 @@ const MIGRATIONS: &[Migration] = &[
         description: "active users by name",
         sql: include_str!("migrations/0012_user_name_index.sql"),
     },
+    Migration {
+        version: 13,
+        description: "departments",
+        sql: include_str!("migrations/0013_departments.sql"),
+    },
 ];
+
+/// Every migration after v1, in order (tests build older databases from a prefix).
+pub fn migrations() -> &'static [Migration] {
+    MIGRATIONS
+}
 
 /// The schema version this build of Kith writes.
 pub const LATEST_VERSION: u32 = 1 + MIGRATIONS.len() as u32;

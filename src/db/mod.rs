@@ -6,7 +6,7 @@
 mod migrate;
 mod write;
 
-pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, schema_version};
+pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, migrations, schema_version};
 pub use write::{Actor, Tx};
 
 use crate::error::AppError;

@@ -508,15 +508,18 @@ async fn a_backup_killed_halfway_is_cleaned_up_by_the_next_run() {
 
 #[tokio::test]
 async fn an_upgrade_takes_a_snapshot_first_and_an_older_backup_is_migrated_on_restore() {
-    let dir = seeded().await;
+    let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    // Make the database look like one written by the previous version.
+    // A database written by the previous version: every migration but the last.
     {
         let conn = Connection::open(data.join("kith.db")).unwrap();
-        conn.execute_batch("DROP INDEX users_active_by_name;")
-            .unwrap();
-        conn.pragma_update(None, "user_version", kith::db::LATEST_VERSION - 1)
-            .unwrap();
+        let all = kith::db::migrations();
+        kith::db::migrate_with(&conn, &all[..all.len() - 1]).unwrap();
+        conn.execute(
+            "INSERT INTO company_profile (id, name, updated_at) VALUES (1, '华星', 'now')",
+            [],
+        )
+        .unwrap();
     }
     let out = kith(data, &["db", "migrate"], None).await;
     assert!(out.status.success(), "{}", stderr(&out));

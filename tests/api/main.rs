@@ -6,6 +6,7 @@ mod backups;
 mod cli;
 mod csrf;
 mod customers;
+mod departments;
 mod health;
 mod helpers;
 mod login;

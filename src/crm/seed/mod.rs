@@ -192,6 +192,32 @@ impl Plan {
     }
 }
 
+/// Puts the generated users into a sales department with three regions and a service
+/// department: groups of ten under the group's manager (every tenth user), service staff
+/// under the first manager.
+fn place_in_departments(conn: &rusqlite::Connection, users: &[i64]) -> Result<(), AppError> {
+    use crate::crm::departments::store as departments;
+    let sales = departments::insert(conn, "销售部", None)?;
+    let regions = [
+        departments::insert(conn, "华北区", Some(sales))?,
+        departments::insert(conn, "华东区", Some(sales))?,
+        departments::insert(conn, "华南区", Some(sales))?,
+    ];
+    let service = departments::insert(conn, "客服部", None)?;
+    for (i, id) in users.iter().enumerate() {
+        let manager = users[i - i % 10];
+        let (department, manager) = if i % 7 == 3 && i % 10 != 0 {
+            (service, Some(users[0]))
+        } else if i % 10 == 0 {
+            (regions[(i / 10) % 3], (i > 0).then_some(users[0]))
+        } else {
+            (regions[(i / 10) % 3], Some(manager))
+        };
+        departments::set_place(conn, *id, Some(department), manager)?;
+    }
+    Ok(())
+}
+
 /// Generates the plan's records in one audited write and returns how many of each.
 pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), AppError> {
     db.write_blocking(actor, move |tx| {
@@ -217,6 +243,7 @@ pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), A
                 &hash,
             )?);
         }
+        place_in_departments(conn, &user_ids)?;
         crate::crm::industries::seed_defaults(conn, "zh-CN")?;
         let industry_ids: Vec<i64> = crate::crm::industries::tree(conn)?
             .into_iter()
