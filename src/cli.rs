@@ -101,6 +101,9 @@ pub enum UserCommand {
     Disable {
         /// The user's email.
         email: String,
+        /// Hand their companies, contacts and open tasks to this colleague (email).
+        #[arg(long, value_name = "EMAIL")]
+        transfer_to: Option<String>,
     },
 }
 

@@ -128,6 +128,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/users/{id}/status",
             web::post().to(crm::users::pages::set_status),
         )
+        .route(
+            "/admin/users/{id}/transfer",
+            web::post().to(crm::offboarding::pages::transfer),
+        )
         .route("/admin/audit", web::get().to(audit::pages::list))
         .route(
             "/admin/departments",

@@ -181,12 +181,28 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        UserCommand::Disable { email } => {
+        UserCommand::Disable { email, transfer_to } => {
             let db = open(config, false)?;
             let user = find(&db, &email)?;
-            db.write_blocking(Actor::cli(), |tx| users::disable(tx, user.id, None))
+            let to = transfer_to.map(|e| find(&db, &e)).transpose()?;
+            let moved = db
+                .write_blocking(Actor::cli(), |tx| {
+                    // Hand over first: the colleague must be active, the leaver may be already.
+                    let moved = match &to {
+                        Some(to) => Some(crate::crm::offboarding::transfer(tx, user.id, to.id)?),
+                        None => None,
+                    };
+                    users::disable(tx, user.id, None)?;
+                    Ok(moved)
+                })
                 .map_err(app)?;
             println!("disabled {}; their sessions were ended", user.email);
+            if let (Some(m), Some(to)) = (moved, to) {
+                println!(
+                    "handed {} companies, {} contacts and {} open tasks to {}",
+                    m.companies, m.contacts, m.tasks, to.email
+                );
+            }
             Ok(())
         }
     }

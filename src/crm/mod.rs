@@ -10,6 +10,7 @@ pub mod followups;
 pub mod health;
 pub mod home;
 pub mod industries;
+pub mod offboarding;
 pub mod records;
 pub mod search;
 pub mod seed;

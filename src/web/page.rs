@@ -136,9 +136,10 @@ impl Page {
         }
     }
 
-    /// Renders a template with the base context plus `extra`.
+    /// Renders a template with the base context plus `extra`. The base wins: a page can
+    /// never replace `user`, `csrf` or `lang` by passing a value of the same name.
     pub fn render(&self, template: &str, extra: Value) -> Result<HttpResponse, AppError> {
-        let ctx = context! { ..extra, ..self.context() };
+        let ctx = context! { ..self.context(), ..extra };
         let html = self.state.templates.render(template, ctx)?;
         Ok(html_response(html))
     }

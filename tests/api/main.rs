@@ -10,6 +10,7 @@ mod departments;
 mod health;
 mod helpers;
 mod login;
+mod offboarding;
 mod pages;
 mod records;
 mod sessions;

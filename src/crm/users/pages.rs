@@ -88,15 +88,26 @@ fn path_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn edit_page(
+pub(crate) async fn edit_page(
     page: &Page,
     id: i64,
     input: Option<UserInput>,
     errors: FieldErrors,
     status_ok: bool,
 ) -> Result<HttpResponse, AppError> {
-    let user = page.state.db.read(move |c| Ok(store::get(c, id)?)).await?;
+    let (user, holdings, colleagues) = page
+        .state
+        .db
+        .read(move |c| {
+            Ok((
+                store::get(c, id)?,
+                crate::crm::offboarding::store::holdings(c, id)?,
+                store::active_names(c)?,
+            ))
+        })
+        .await?;
     let user = store::UserView::from(user);
+    let colleagues: Vec<(i64, String)> = colleagues.into_iter().filter(|c| c.0 != id).collect();
     let input = input.unwrap_or_else(|| UserInput {
         email: user.email.clone(),
         name: user.name.clone(),
@@ -106,7 +117,7 @@ async fn edit_page(
         version: user.version,
     });
     let ctx = context! {
-        input, errors, user, roles => roles(), editing => true,
+        input, errors, member => user, roles => roles(), editing => true, holdings, colleagues,
         min_password => page.state.config.security.min_password_length,
         notice => page.notice(),
     };
