@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod pages;
 pub mod password;
+pub mod scope;
 pub mod session;
 pub mod setup;
 pub mod store;

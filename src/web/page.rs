@@ -95,6 +95,22 @@ impl Page {
         self.user.as_ref().ok_or(AppError::SignInRequired)
     }
 
+    /// Whose records the signed-in user may see (see `auth::scope`).
+    pub async fn scope(&self) -> Result<crate::auth::scope::Scope, AppError> {
+        use crate::auth::scope::Scope;
+        let me = self.user()?;
+        let (id, role) = (me.id, me.role);
+        match Scope::without_lookup(id, role) {
+            Some(s) => Ok(s),
+            None => {
+                self.state
+                    .db
+                    .read(move |c| Ok(Scope::of(c, id, role)?))
+                    .await
+            }
+        }
+    }
+
     /// The actor for the audit log.
     pub fn actor(&self) -> Actor {
         Actor {

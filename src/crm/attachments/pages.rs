@@ -140,6 +140,13 @@ pub async fn download(page: Page, id: web::Path<String>) -> Result<HttpResponse,
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
+    if !page
+        .scope()
+        .await?
+        .allows(crate::crm::records::pages::owner_of(&rec))
+    {
+        return Err(AppError::NotFound);
+    }
     let ascii: String = meta
         .filename
         .chars()
@@ -174,6 +181,18 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require(Permission::EditRecords)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    // Only on a record inside the user's scope.
+    let meta = page
+        .state
+        .db
+        .read(move |c| Ok(super::store::get(c, id)?.0))
+        .await?;
+    let e: &'static Entity = if meta.kind == 0 {
+        &COMPANIES
+    } else {
+        &CONTACTS
+    };
+    crate::crm::records::pages::live_record(&page, e, meta.record_id).await?;
     let (kind, record) = page
         .state
         .db

@@ -185,3 +185,18 @@ pub fn set_place(
         params![user, department, manager, crate::db::now()],
     )
 }
+
+/// A manager's team: themself, everyone reporting to them at any depth, and everyone in
+/// their department and its sub-departments.
+pub fn team(conn: &Connection, user: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE
+           subs(id) AS (SELECT ?1 UNION SELECT u.id FROM users u JOIN subs ON u.manager_id = subs.id),
+           depts(id) AS (SELECT department_id FROM users WHERE id = ?1 AND department_id IS NOT NULL
+                         UNION SELECT d.id FROM departments d JOIN depts ON d.parent_id = depts.id)
+         SELECT id FROM subs
+         UNION SELECT id FROM users WHERE department_id IN (SELECT id FROM depts)
+         ORDER BY 1",
+    )?;
+    stmt.query_map([user], |r| r.get(0))?.collect()
+}

@@ -142,13 +142,23 @@ pub async fn done(
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let assignee = page
+    let (assignee, owner) = page
         .state
         .db
-        .read(move |c| Ok(store::task_assignee(c, id)?))
+        .read(move |c| {
+            Ok((
+                store::task_assignee(c, id)?,
+                store::task_record_owner(c, id)?,
+            ))
+        })
         .await?;
-    if assignee != Some(me.id) && !me.role.can(Permission::EditRecords) {
-        return Err(AppError::Forbidden);
+    if assignee != Some(me.id) {
+        if !page.scope().await?.allows(owner) {
+            return Err(AppError::NotFound);
+        }
+        if !me.role.can(Permission::EditRecords) {
+            return Err(AppError::Forbidden);
+        }
     }
     let done = input.done != "0";
     page.state

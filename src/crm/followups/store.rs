@@ -121,6 +121,17 @@ pub fn task_assignee(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>
     })
 }
 
+/// The owner of the company or contact a task belongs to (for scope checks).
+pub fn task_record_owner(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT coalesce(c.owner_id, p.owner_id) FROM tasks t
+         LEFT JOIN companies c ON c.id = t.company_id
+         LEFT JOIN contacts p ON p.id = t.contact_id WHERE t.id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+}
+
 /// Marks a task done (with a time) or open (with `None`).
 pub fn set_task_done(conn: &Connection, id: i64, at: Option<&str>) -> rusqlite::Result<usize> {
     conn.execute(

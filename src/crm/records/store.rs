@@ -248,6 +248,8 @@ pub struct ListQuery {
     pub desc: bool,
     /// Rows after this (sort value, id).
     pub after: Option<(String, i64)>,
+    /// Only records owned by these users (the viewer's data scope); `None` for all.
+    pub owners: Option<Vec<i64>>,
 }
 
 /// One page of live records and whether more follow.
@@ -272,6 +274,19 @@ pub fn list(
     if let Some(o) = q.owner_id {
         sql.push_str(" AND r.owner_id = ?");
         args.push(SqlValue::Integer(o));
+    }
+    match q.owners.as_deref() {
+        None => {}
+        Some([one]) => {
+            sql.push_str(" AND r.owner_id = ?");
+            args.push(SqlValue::Integer(*one));
+        }
+        Some(many) => {
+            sql.push_str(" AND r.owner_id IN (SELECT value FROM json_each(?))");
+            args.push(SqlValue::Text(
+                serde_json::to_string(many).unwrap_or_else(|_| "[]".into()),
+            ));
+        }
     }
     for (column, value) in &q.fields {
         // Only the entity's own text and choice fields may be filtered on; the value is bound.
@@ -359,13 +374,26 @@ pub fn company_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option
 
 /// Live records that share a normalized phone, email or company name with `values`, for the
 /// duplicate warning; `except` leaves out the record being edited.
+/// A record that looks like the one being saved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Duplicate {
+    /// Id.
+    pub id: i64,
+    /// Name.
+    pub name: String,
+    /// Owner.
+    pub owner_id: Option<i64>,
+    /// Owner's name.
+    pub owner_name: Option<String>,
+}
+
 pub fn duplicates(
     conn: &Connection,
     e: &Entity,
     values: &Values,
     except: Option<i64>,
-) -> rusqlite::Result<Vec<(i64, String)>> {
-    let mut found = Vec::new();
+) -> rusqlite::Result<Vec<Duplicate>> {
+    let mut found: Vec<Duplicate> = Vec::new();
     let keys: &[&str] = match e.table {
         "companies" => &["name_norm", "phone", "email"],
         _ => &["mobile", "phone", "email"],
@@ -375,16 +403,22 @@ pub fn duplicates(
             continue;
         };
         let sql = format!(
-            "SELECT id, name FROM {} WHERE deleted_at IS NULL AND {key} = ?1 AND id <> ?2 LIMIT 5",
+            "SELECT r.id, r.name, r.owner_id, u.name FROM {} r LEFT JOIN users u ON u.id = r.owner_id
+             WHERE r.deleted_at IS NULL AND r.{key} = ?1 AND r.id <> ?2 LIMIT 5",
             e.table
         );
         let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params![v, except.unwrap_or(0)], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok(Duplicate {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                owner_id: r.get(2)?,
+                owner_name: r.get(3)?,
+            })
         })?;
         for row in rows {
-            let row: (i64, String) = row?;
-            if !found.iter().any(|(id, _)| *id == row.0) {
+            let row = row?;
+            if !found.iter().any(|d| d.id == row.id) {
                 found.push(row);
             }
         }

@@ -21,10 +21,11 @@ pub async fn search(page: Page, q: web::Query<SearchQuery>) -> Result<HttpRespon
     page.user()?.require(Permission::ViewRecords)?;
     let query: String = q.q.chars().take(100).collect();
     let term = query.clone();
+    let scope = page.scope().await?;
     let hits = page
         .state
         .db
-        .read(move |c| Ok(super::store::search(c, &term, LIMIT)?))
+        .read(move |c| Ok(super::store::search(c, &term, LIMIT, scope.owners())?))
         .await?;
     let results: Vec<Value> = hits
         .iter()

@@ -103,22 +103,65 @@ fn by_name_prefix(
     e: &Entity,
     prefix: &str,
     limit: usize,
+    owners: Option<&[i64]>,
 ) -> rusqlite::Result<Vec<i64>> {
     let upper = format!("{prefix}\u{10FFFF}");
+    let (filter, owners) = match owners {
+        None => ("", String::new()),
+        Some(o) => (
+            " AND owner_id IN (SELECT value FROM json_each(?4))",
+            serde_json::to_string(o).unwrap_or_else(|_| "[]".into()),
+        ),
+    };
     let sql = format!(
-        "SELECT id FROM {} WHERE deleted_at IS NULL AND name >= ?1 AND name < ?2 ORDER BY name, id LIMIT ?3",
+        "SELECT id FROM {} WHERE deleted_at IS NULL AND name >= ?1 AND name < ?2{filter} ORDER BY name, id LIMIT ?3",
         e.table
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    stmt.query_map(rusqlite::params![prefix, upper, limit as i64], |r| r.get(0))?
+    if filter.is_empty() {
+        stmt.query_map(rusqlite::params![prefix, upper, limit as i64], |r| r.get(0))?
+            .collect()
+    } else {
+        stmt.query_map(
+            rusqlite::params![prefix, upper, limit as i64, owners],
+            |r| r.get(0),
+        )?
+        .collect()
+    }
+}
+
+/// How many index matches are looked at per result when the user sees only some owners'
+/// records: enough for a rep among hundreds, and still a bounded amount of work.
+const SCOPED_CANDIDATES: usize = 40;
+
+/// Which of `ids` are owned by one of `owners`.
+fn owned_by(
+    conn: &Connection,
+    e: &Entity,
+    ids: &[i64],
+    owners: &[i64],
+) -> rusqlite::Result<Vec<i64>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM {} WHERE id IN (SELECT value FROM json_each(?1))
+           AND owner_id IN (SELECT value FROM json_each(?2))",
+        e.table
+    );
+    let json = |v: &[i64]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(rusqlite::params![json(ids), json(owners)], |r| r.get(0))?
         .collect()
 }
 
 /// Finds records: names starting with the query first, then other matches newest first.
+/// With `owners`, only records those users own (the viewer's data scope).
 pub fn search(
     conn: &Connection,
     q: &str,
     limit: usize,
+    owners: Option<&[i64]>,
 ) -> rusqlite::Result<Vec<(&'static Entity, Record)>> {
     let Some(query) = super::parse(q) else {
         return Ok(Vec::new());
@@ -127,7 +170,7 @@ pub fn search(
     if let Query::Words(_) = query {
         let prefix = q.trim();
         for e in [&COMPANIES, &CONTACTS] {
-            for id in by_name_prefix(conn, e, prefix, limit / 2)? {
+            for id in by_name_prefix(conn, e, prefix, limit / 2, owners)? {
                 hits.push((e, id));
             }
         }
@@ -143,8 +186,13 @@ pub fn search(
         ),
     };
     let mut stmt = conn.prepare_cached(sql)?;
+    let candidates = if owners.is_some() {
+        limit * SCOPED_CANDIDATES
+    } else {
+        limit
+    };
     let rowids: Vec<i64> = stmt
-        .query_map(rusqlite::params![expr, limit as i64], |r| r.get(0))?
+        .query_map(rusqlite::params![expr, candidates as i64], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for rowid in rowids {
         let (e, id) = entity_of(rowid);
@@ -154,6 +202,20 @@ pub fn search(
         {
             hits.push((e, id));
         }
+    }
+    if let Some(owners) = owners {
+        let mut allowed = std::collections::HashSet::new();
+        for e in [&COMPANIES, &CONTACTS] {
+            let ids: Vec<i64> = hits
+                .iter()
+                .filter(|h| h.0.table == e.table)
+                .map(|h| h.1)
+                .collect();
+            for id in owned_by(conn, e, &ids, owners)? {
+                allowed.insert((e.table, id));
+            }
+        }
+        hits.retain(|(e, id)| allowed.contains(&(e.table, *id)));
     }
     hits.truncate(limit);
     // Two queries for all hits, not one per hit.
@@ -226,7 +288,7 @@ mod tests {
     }
 
     fn names(conn: &Connection, q: &str) -> Vec<String> {
-        search(conn, q, 20)
+        search(conn, q, 20, None)
             .unwrap()
             .into_iter()
             .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())

@@ -84,6 +84,22 @@ pub async fn bulk(
     if ids.is_empty() {
         return Ok(see_other(&next));
     }
+    // Every selected record must be inside the user's scope; a crafted id is refused whole.
+    let scope = page.scope().await?;
+    let check = ids.clone();
+    let found = page
+        .state
+        .db
+        .read(move |c| Ok(records::store::get_many(c, e, &check)?))
+        .await?;
+    let visible = |id: &i64| {
+        found
+            .get(id)
+            .is_some_and(|r| scope.allows(crate::crm::records::pages::owner_of(r)))
+    };
+    if !ids.iter().all(visible) {
+        return Err(AppError::NotFound);
+    }
     let action = get("action");
     let (tag, owner) = (get("tag"), get("owner_id"));
     let notice = match action.as_str() {

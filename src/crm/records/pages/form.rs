@@ -45,7 +45,7 @@ struct FormPage<'a> {
     errors: FieldErrors,
     record: Option<Value>,
     version: Option<i64>,
-    duplicates: Vec<(i64, String)>,
+    duplicates: Vec<Value>,
     conflict: Option<Value>,
 }
 
@@ -150,6 +150,18 @@ pub async fn create(
             .read(move |c| Ok(store::duplicates(c, e, &v, None)?))
             .await?;
         if !duplicates.is_empty() {
+            // A duplicate outside the user's scope is named by its owner only, not its contents.
+            let scope = page.scope().await?;
+            let duplicates = duplicates
+                .into_iter()
+                .map(|d| {
+                    if scope.allows(d.owner_id) {
+                        context! { id => d.id, name => d.name, owner => d.owner_name }
+                    } else {
+                        context! { hidden => true, owner => d.owner_name }
+                    }
+                })
+                .collect();
             let f = FormPage {
                 entity: e,
                 input: &input,

@@ -170,7 +170,9 @@ pub async fn list(
         .filter(|name| e.field(name).is_some())
         .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
         .collect();
+    let scope = page.scope().await?;
     let query = ListQuery {
+        owners: scope.owners().map(<[i64]>::to_vec),
         fields: field_filter,
         custom: custom_filter,
         status: get("status"),

@@ -104,14 +104,22 @@ fn path_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
-/// A record that is not in the trash, or 404: what every action on a record starts from.
+/// The record's owner.
+pub fn owner_of(rec: &Record) -> Option<i64> {
+    rec.values
+        .get("owner_id")
+        .and_then(serde_json::Value::as_i64)
+}
+
+/// A record that is not in the trash and inside the user's data scope, or 404: what every
+/// action on a record starts from.
 pub async fn live_record(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
     let rec = page
         .state
         .db
         .read(move |c| Ok(super::store::get(c, e, id)?))
         .await?;
-    if rec.deleted_at.is_some() {
+    if rec.deleted_at.is_some() || !page.scope().await?.allows(owner_of(&rec)) {
         return Err(AppError::NotFound);
     }
     Ok(rec)

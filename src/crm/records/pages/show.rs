@@ -32,6 +32,8 @@ pub async fn show_page(
     let me = page.user()?;
     me.require(Permission::ViewRecords)?;
     let is_company = e.table == "companies";
+    let scope = page.scope().await?;
+    let owners = scope.owners().map(<[i64]>::to_vec);
     let (
         rec,
         contacts,
@@ -49,6 +51,7 @@ pub async fn show_page(
                 let q = ListQuery {
                     company_id: Some(id),
                     sort: "name",
+                    owners,
                     ..Default::default()
                 };
                 // The first contacts by name; the list page has them all.
@@ -99,6 +102,14 @@ pub async fn show_page(
     if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
+    if !scope.allows(owner_of(&rec)) {
+        return Err(AppError::NotFound);
+    }
+    // Duplicates the user may not see are not shown here (the create form names their owner).
+    let duplicates: Vec<_> = duplicates
+        .into_iter()
+        .filter(|d| scope.allows(d.owner_id))
+        .collect();
     let (contacts, more_contacts) = contacts;
     let contacts: Vec<Value> = contacts
         .iter()

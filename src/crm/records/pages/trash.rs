@@ -20,6 +20,7 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require(Permission::EditRecords)?;
     let id = path_id(&id)?;
+    live_record(&page, e, id).await?;
     page.state
         .db
         .write(page.actor(), move |tx| super::super::soft_delete(tx, e, id))
@@ -127,6 +128,11 @@ pub async fn merge(
         .trim_start_matches('#')
         .parse()
         .map_err(|_| AppError::invalid("into", "merge.error.target"))?;
+    // Both records must be inside the user's scope.
+    live_record(&page, e, from).await?;
+    if matches!(live_record(&page, e, into).await, Err(AppError::NotFound)) {
+        return Err(AppError::invalid("into", "merge.error.target"));
+    }
     let result = page
         .state
         .db
