@@ -3,6 +3,7 @@
 //! printing p50/p99 latency and requests per second for each.
 //!
 //!     cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
+//!                                 [--as EMAIL]   (a seeded user given the bench password)
 //!
 //! With `--data DIR` an existing seeded folder is reused (seeding a million contacts takes
 //! about a minute); without it a temporary folder is seeded and removed afterwards.
@@ -21,6 +22,8 @@ struct Args {
     data: Option<PathBuf>,
     clients: usize,
     seconds: u64,
+    /// Sign in as this user (same password) to measure a scoped user's pages.
+    user: String,
 }
 
 fn args() -> Args {
@@ -29,6 +32,7 @@ fn args() -> Args {
         data: None,
         clients: 32,
         seconds: 10,
+        user: "bench@kith.local".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -38,6 +42,7 @@ fn args() -> Args {
             "--data" => a.data = Some(PathBuf::from(value())),
             "--clients" => a.clients = value().parse().unwrap_or(a.clients),
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
+            "--as" => a.user = value(),
             _ => {}
         }
     }
@@ -120,7 +125,7 @@ fn serve(data: &Path, port: u16) -> Server {
     server
 }
 
-async fn login(base: &str) -> Client {
+async fn login(base: &str, user: &str) -> Client {
     let client = Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -140,7 +145,7 @@ async fn login(base: &str) -> Client {
     let r = client
         .post(format!("{base}/login"))
         .form(&[
-            ("email", "bench@kith.local"),
+            ("email", user),
             ("password", PASSWORD),
             ("next", "/"),
             ("csrf", &csrf),
@@ -252,7 +257,7 @@ async fn main() {
     let base = format!("http://127.0.0.1:{port}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     println!("idle RSS: {} MiB", rss_kib(pid) / 1024);
-    let client = login(&base).await;
+    let client = login(&base, &a.user).await;
 
     let db = rusqlite::Connection::open(data.join("kith.db")).expect("db");
     let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).expect("count") };

@@ -78,6 +78,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "departments",
         sql: include_str!("migrations/0013_departments.sql"),
     },
+    Migration {
+        version: 14,
+        description: "owners' records by name",
+        sql: include_str!("migrations/0014_owner_name_indexes.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

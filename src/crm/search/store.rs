@@ -106,11 +106,15 @@ fn by_name_prefix(
     owners: Option<&[i64]>,
 ) -> rusqlite::Result<Vec<i64>> {
     let upper = format!("{prefix}\u{10FFFF}");
+    use rusqlite::types::Value as SqlValue;
     let (filter, owners) = match owners {
-        None => ("", String::new()),
+        None => ("", SqlValue::Null),
+        // One owner: straight from the (owner, name) index.
+        Some([one]) => (" AND owner_id = ?4", SqlValue::Integer(*one)),
         Some(o) => (
-            " AND owner_id IN (SELECT value FROM json_each(?4))",
-            serde_json::to_string(o).unwrap_or_else(|_| "[]".into()),
+            // Walk the name index and filter by owner (see `records::store::list`).
+            " AND +owner_id IN (SELECT value FROM json_each(?4))",
+            SqlValue::Text(serde_json::to_string(o).unwrap_or_else(|_| "[]".into())),
         ),
     };
     let sql = format!(
@@ -130,9 +134,10 @@ fn by_name_prefix(
     }
 }
 
-/// How many index matches are looked at per result when the user sees only some owners'
-/// records: enough for a rep among hundreds, and still a bounded amount of work.
-const SCOPED_CANDIDATES: usize = 40;
+/// For a user who sees only some owners' records, matches are read in batches of ten
+/// times the page size, at most this many batches: a bounded amount of work that finds a
+/// large team's records in the first batch and a single rep's among hundreds of owners.
+const SCOPED_BATCHES: usize = 5;
 
 /// Which of `ids` are owned by one of `owners`.
 fn owned_by(
@@ -146,7 +151,7 @@ fn owned_by(
     }
     let sql = format!(
         "SELECT id FROM {} WHERE id IN (SELECT value FROM json_each(?1))
-           AND owner_id IN (SELECT value FROM json_each(?2))",
+           AND +owner_id IN (SELECT value FROM json_each(?2))",
         e.table
     );
     let json = |v: &[i64]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
@@ -177,36 +182,43 @@ pub fn search(
     }
     let (sql, expr) = match &query {
         Query::Words(x) => (
-            "SELECT rowid FROM search_words WHERE search_words MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT rowid FROM search_words WHERE search_words MATCH ?1 AND rowid < ?3 ORDER BY rowid DESC LIMIT ?2",
             x,
         ),
         Query::Digits(x) => (
-            "SELECT rowid FROM search_digits WHERE search_digits MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+            "SELECT rowid FROM search_digits WHERE search_digits MATCH ?1 AND rowid < ?3 ORDER BY rowid DESC LIMIT ?2",
             x,
         ),
     };
     let mut stmt = conn.prepare_cached(sql)?;
-    let candidates = if owners.is_some() {
-        limit * SCOPED_CANDIDATES
-    } else {
-        limit
-    };
-    let rowids: Vec<i64> = stmt
-        .query_map(rusqlite::params![expr, candidates as i64], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for rowid in rowids {
-        let (e, id) = entity_of(rowid);
-        if !hits
-            .iter()
-            .any(|(he, hid)| he.table == e.table && *hid == id)
-        {
-            hits.push((e, id));
+    // Unscoped: one batch of `limit`. Scoped: batches until enough of the user's own
+    // records are found or a bounded number of matches was looked at.
+    let batch = if owners.is_some() { limit * 10 } else { limit };
+    let mut before = i64::MAX;
+    for _ in 0..SCOPED_BATCHES {
+        let rowids: Vec<i64> = stmt
+            .query_map(rusqlite::params![expr, batch as i64, before], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let exhausted = rowids.len() < batch;
+        before = rowids.last().copied().unwrap_or(before);
+        let mut fresh: Vec<(&'static Entity, i64)> = Vec::new();
+        for rowid in rowids {
+            let (e, id) = entity_of(rowid);
+            let seen = |list: &[(&'static Entity, i64)]| {
+                list.iter()
+                    .any(|(he, hid)| he.table == e.table && *hid == id)
+            };
+            if !seen(&hits) && !seen(&fresh) {
+                fresh.push((e, id));
+            }
         }
-    }
-    if let Some(owners) = owners {
+        let Some(owners) = owners else {
+            hits.extend(fresh);
+            break;
+        };
         let mut allowed = std::collections::HashSet::new();
         for e in [&COMPANIES, &CONTACTS] {
-            let ids: Vec<i64> = hits
+            let ids: Vec<i64> = fresh
                 .iter()
                 .filter(|h| h.0.table == e.table)
                 .map(|h| h.1)
@@ -215,7 +227,14 @@ pub fn search(
                 allowed.insert((e.table, id));
             }
         }
-        hits.retain(|(e, id)| allowed.contains(&(e.table, *id)));
+        hits.extend(
+            fresh
+                .into_iter()
+                .filter(|(e, id)| allowed.contains(&(e.table, *id))),
+        );
+        if exhausted || hits.len() >= limit {
+            break;
+        }
     }
     hits.truncate(limit);
     // Two queries for all hits, not one per hit.
