@@ -83,6 +83,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "owners' records by name",
         sql: include_str!("migrations/0014_owner_name_indexes.sql"),
     },
+    Migration {
+        version: 15,
+        description: "owners' records by status",
+        sql: include_str!("migrations/0015_owner_status_indexes.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

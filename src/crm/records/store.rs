@@ -268,13 +268,7 @@ pub fn list(
     let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = &q.status {
-        // For one owner the (owner, updated) index is the narrow one; keep SQLite from
-        // walking a quarter of all rows by status instead.
-        if matches!(q.owners.as_deref(), Some([_])) {
-            sql.push_str(" AND +r.status = ?");
-        } else {
-            sql.push_str(" AND r.status = ?");
-        }
+        sql.push_str(" AND r.status = ?");
         args.push(SqlValue::Text(s.clone()));
     }
     if let Some(o) = q.owner_id {
