@@ -153,6 +153,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/admin/departments/{id}/delete",
             web::post().to(crm::departments::pages::delete),
         )
+        .route("/admin/roles", web::get().to(crm::roles::pages::list))
+        .route(
+            "/admin/roles/new",
+            web::get().to(crm::roles::pages::new_form),
+        )
+        .route(
+            "/admin/roles/new",
+            web::post().to(crm::roles::pages::create),
+        )
+        .route("/admin/roles/{key}", web::get().to(crm::roles::pages::show))
+        .route(
+            "/admin/roles/{key}",
+            web::post().to(crm::roles::pages::update),
+        )
+        .route(
+            "/admin/roles/{key}/delete",
+            web::post().to(crm::roles::pages::delete),
+        )
         .route("/admin/backups", web::get().to(crate::backup::pages::list))
         .route("/admin/backups", web::post().to(crate::backup::pages::run))
         .route(

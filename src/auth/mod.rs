@@ -1,6 +1,7 @@
 //! Who may do what: passwords, sessions, CSRF, sign-in throttling, and the one place
-//! where permissions are decided ([`Role::can`]).
+//! where permissions are decided ([`access::Access`], [`CurrentUser::level`]).
 
+pub mod access;
 pub mod csrf;
 pub mod pages;
 pub mod password;
@@ -14,9 +15,12 @@ use crate::error::AppError;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use serde::Serialize;
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
-/// A user's role. A fuller, admin-editable permission system builds on this later; every
-/// check already goes through [`Role::can`] so it has one place to grow.
+pub use access::{Access, Action, Area, FieldRule, Level};
+
+/// The built-in roles. What each grants is [`access::Access::built_in`]; an administrator
+/// copies one into a custom role (`crm::roles`) to change it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -41,10 +45,6 @@ pub enum Permission {
     ViewAudit,
     /// Change the company profile and settings.
     ManageSettings,
-    /// See customer records (companies, contacts).
-    ViewRecords,
-    /// Create, edit and delete customer records.
-    EditRecords,
     /// Restore anyone's records from the trash and purge them for good.
     ManageTrash,
     /// See, take and download backups.
@@ -77,17 +77,32 @@ impl Role {
         }
     }
 
-    /// Whether this role grants `p`.
-    pub fn can(self, p: Permission) -> bool {
-        match p {
+    /// The role a key names, if it is built in.
+    pub fn built_in(key: &str) -> Option<Role> {
+        Role::parse(key)
+    }
+}
+
+impl Permission {
+    /// Whether `access` grants this permission.
+    pub fn granted(self, access: &Access) -> bool {
+        match self {
+            Permission::ViewAudit => access.level(Area::Settings, Action::View) == Level::All,
             Permission::ManageUsers
-            | Permission::ViewAudit
             | Permission::ManageSettings
             | Permission::ManageTrash
-            | Permission::ManageBackups => self == Role::Admin,
-            Permission::ViewRecords => true,
-            Permission::EditRecords => self != Role::Viewer,
+            | Permission::ManageBackups => access.is_admin(),
         }
+    }
+}
+
+/// What a user's role grants: a built-in role's grants, or a custom role's stored ones
+/// (`custom`, JSON). A custom role that cannot be read grants nothing.
+pub fn resolve_access(role: &str, custom: Option<&str>) -> Access {
+    match (Role::built_in(role), custom) {
+        (Some(r), _) => Access::built_in(r),
+        (None, Some(json)) => serde_json::from_str(json).unwrap_or_default(),
+        (None, None) => Access::default(),
     }
 }
 
@@ -100,19 +115,67 @@ pub struct CurrentUser {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
-    pub role: Role,
+    /// Role key: a built-in role's name or a custom role's key.
+    pub role: String,
+    /// A custom role's name (built-in roles are named by the catalog).
+    pub role_name: Option<String>,
     /// Preferred UI language, if chosen.
     pub language: Option<String>,
+    /// Whether the role administers the installation (shows the Administration menu).
+    pub admin: bool,
+    /// What the role grants.
+    #[serde(skip)]
+    pub access: Arc<Access>,
 }
 
 impl CurrentUser {
+    /// Builds the user of a session from their stored role.
+    pub fn new(
+        id: i64,
+        email: String,
+        name: String,
+        role: String,
+        role_name: Option<String>,
+        custom_access: Option<&str>,
+        language: Option<String>,
+    ) -> CurrentUser {
+        let access = resolve_access(&role, custom_access);
+        CurrentUser {
+            id,
+            email,
+            name,
+            admin: access.is_admin(),
+            role,
+            role_name,
+            language,
+            access: Arc::new(access),
+        }
+    }
+
+    /// Whether the user's role grants `p`.
+    pub fn can(&self, p: Permission) -> bool {
+        p.granted(&self.access)
+    }
+
     /// `Ok` when the user's role grants `p`, otherwise 403.
     pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if self.role.can(p) {
+        if self.can(p) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
+        }
+    }
+
+    /// How far the user's role lets them do `action` on `area`.
+    pub fn level(&self, area: Area, action: Action) -> Level {
+        self.access.level(area, action)
+    }
+
+    /// The level of `action` on `area`, or 403 when the role does not grant it at all.
+    pub fn require_level(&self, area: Area, action: Action) -> Result<Level, AppError> {
+        match self.level(area, action) {
+            Level::None => Err(AppError::Forbidden),
+            l => Ok(l),
         }
     }
 }

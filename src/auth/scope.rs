@@ -1,37 +1,40 @@
-//! Data scopes: whose customer records a user may see and change. Administrators, service
-//! agents (who must find any caller) and viewers see all; a manager sees their team (their
-//! reports at any depth and their department with its sub-departments); a sales rep sees
-//! their own. A record outside the scope answers 404 on every path, as if it did not exist.
+//! Data scopes: whose records an action reaches. A role grants each action on each area a
+//! [`Level`]: own records, those of the user's reports at any depth, those of their
+//! department with its sub-departments (and their reports), or all. A record outside the
+//! scope answers 404 on every path, as if it did not exist.
 
-use super::Role;
+use super::Level;
 use rusqlite::Connection;
 
-/// The owners whose records are visible.
+/// The owners whose records are reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// Every record.
     All,
-    /// Records owned by one of these users (sorted).
+    /// Records owned by one of these users (sorted; empty for none).
     Owners(Vec<i64>),
 }
 
 impl Scope {
-    /// Works out the scope of a user with a role.
-    pub fn of(conn: &Connection, user: i64, role: Role) -> rusqlite::Result<Scope> {
-        match Scope::without_lookup(user, role) {
+    /// Works out the scope of a level for a user.
+    pub fn of(conn: &Connection, user: i64, level: Level) -> rusqlite::Result<Scope> {
+        use crate::crm::departments::store as departments;
+        match Scope::without_lookup(user, level) {
             Some(s) => Ok(s),
-            None => Ok(Scope::Owners(crate::crm::departments::store::team(
-                conn, user,
-            )?)),
+            None if level == Level::Subordinates => {
+                Ok(Scope::Owners(departments::subordinates(conn, user)?))
+            }
+            None => Ok(Scope::Owners(departments::team(conn, user)?)),
         }
     }
 
-    /// The scope when it needs no look-up in the database (every role but manager).
-    pub fn without_lookup(user: i64, role: Role) -> Option<Scope> {
-        match role {
-            Role::Admin | Role::Service | Role::Viewer => Some(Scope::All),
-            Role::Sales => Some(Scope::Owners(vec![user])),
-            Role::Manager => None,
+    /// The scope when it needs no look-up in the database.
+    pub fn without_lookup(user: i64, level: Level) -> Option<Scope> {
+        match level {
+            Level::All => Some(Scope::All),
+            Level::Own => Some(Scope::Owners(vec![user])),
+            Level::None => Some(Scope::Owners(vec![])),
+            Level::Subordinates | Level::Department => None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! SQL for sessions.
 
-use super::{CurrentUser, Role};
+use super::CurrentUser;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// A stored session with its user.
@@ -39,20 +39,23 @@ pub fn create(
 pub fn find(conn: &Connection, token_hash: &str) -> rusqlite::Result<Option<SessionRow>> {
     conn.prepare_cached(
         "SELECT u.id, u.email, u.name, u.role, u.language, s.csrf_token, s.created_at,
-                s.last_seen_at, u.disabled_at IS NOT NULL
+                s.last_seen_at, u.disabled_at IS NOT NULL, r.name, r.access
          FROM sessions s JOIN users u ON u.id = s.user_id
+         LEFT JOIN roles r ON r.key = u.role
          WHERE s.token_hash = ?1",
     )?
     .query_row([token_hash], |r| {
-        let role: String = r.get(3)?;
+        let custom: Option<String> = r.get(10)?;
         Ok(SessionRow {
-            user: CurrentUser {
-                id: r.get(0)?,
-                email: r.get(1)?,
-                name: r.get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
-                language: r.get(4)?,
-            },
+            user: CurrentUser::new(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(9)?,
+                custom.as_deref(),
+                r.get(4)?,
+            ),
             csrf_token: r.get(5)?,
             created_at: r.get(6)?,
             last_seen_at: r.get(7)?,

@@ -13,7 +13,7 @@ use minijinja::context;
 /// `GET /`.
 pub async fn page(page: Page) -> Result<HttpResponse, AppError> {
     let me = page.user()?;
-    let admin = me.role.can(Permission::ManageUsers);
+    let admin = me.can(Permission::ManageUsers);
     let my_id = me.id;
     let today = crate::crm::followups::pages::today(&page.state).to_string();
     let (user_count, by_role, audit_head, recent, due) = page
@@ -24,7 +24,12 @@ pub async fn page(page: Page) -> Result<HttpResponse, AppError> {
             let active: Vec<_> = all.iter().filter(|u| u.disabled_at.is_none()).collect();
             let by_role: Vec<(&str, usize)> = Role::ALL
                 .iter()
-                .map(|r| (r.as_str(), active.iter().filter(|u| u.role == *r).count()))
+                .map(|r| {
+                    (
+                        r.as_str(),
+                        active.iter().filter(|u| u.role == r.as_str()).count(),
+                    )
+                })
                 .collect();
             let by_role: Vec<(String, usize)> = by_role
                 .into_iter()

@@ -12,6 +12,7 @@ pub mod home;
 pub mod industries;
 pub mod offboarding;
 pub mod records;
+pub mod roles;
 pub mod search;
 pub mod seed;
 pub mod settings;

@@ -88,6 +88,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "owners' records by status",
         sql: include_str!("migrations/0015_owner_status_indexes.sql"),
     },
+    Migration {
+        version: 16,
+        description: "custom roles and record sharing",
+        sql: include_str!("migrations/0016_roles_and_shares.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).
@@ -161,17 +166,35 @@ pub fn migrate_with(conn: &Connection, migrations: &[Migration]) -> Result<u32, 
     Ok(latest)
 }
 
+/// Runs one migration in a transaction. Foreign keys are off meanwhile, so a migration may
+/// rebuild a table (SQLite's documented way to change a column's constraints), and every
+/// reference is checked before the commit instead.
 fn apply(conn: &Connection, version: u32, sql: &str) -> Result<(), MigrateError> {
+    let fk: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
     let run = || -> rusqlite::Result<()> {
         conn.execute_batch("BEGIN IMMEDIATE")?;
         conn.execute_batch(sql)?;
+        let broken: Option<String> = conn
+            .prepare("PRAGMA foreign_key_check")?
+            .query_map([], |r| r.get(0))?
+            .next()
+            .transpose()?;
+        if let Some(table) = broken {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(787),
+                Some(format!("a foreign key in {table} points nowhere")),
+            ));
+        }
         conn.pragma_update(None, "user_version", version)?;
         conn.execute_batch("COMMIT")
     };
-    run().map_err(|source| {
+    let result = run().map_err(|source| {
         let _ = conn.execute_batch("ROLLBACK");
         MigrateError::Failed { version, source }
-    })
+    });
+    conn.pragma_update(None, "foreign_keys", fk)?;
+    result
 }
 
 #[cfg(test)]

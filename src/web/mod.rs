@@ -89,8 +89,27 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, TplErro
 /// `label("field", name)`: the catalog's name for a field, record kind or action, or the
 /// raw name when the catalog has none (custom fields, kinds added later).
 fn label(state: &State, group: &str, name: &str) -> String {
-    let key = format!("{group}.{name}");
     let lang = state_lang(state);
+    // Role changes are audited per grant (`grant.AREA.ACTION`) and per field rule
+    // (`field.AREA.FIELD`).
+    if group == "field"
+        && let Some((kind, rest)) = name.split_once('.')
+        && let Some((area, what)) = rest.split_once('.')
+        && matches!(kind, "grant" | "field")
+        && i18n::has(Lang::En, &format!("roles.areas.{area}"))
+    {
+        let area = i18n::lookup(lang, &format!("roles.areas.{area}"));
+        let what = if kind == "grant" {
+            i18n::lookup(lang, &format!("roles.action.{what}"))
+        } else {
+            label(state, "field", what)
+        };
+        return format!(
+            "{} · {area} · {what}",
+            i18n::lookup(lang, &format!("roles.audit_{kind}"))
+        );
+    }
+    let key = format!("{group}.{name}");
     if i18n::has(lang, &key) || i18n::has(Lang::En, &key) {
         i18n::lookup(lang, &key)
     } else {

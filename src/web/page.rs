@@ -95,17 +95,22 @@ impl Page {
         self.user.as_ref().ok_or(AppError::SignInRequired)
     }
 
-    /// Whose records the signed-in user may see (see `auth::scope`).
-    pub async fn scope(&self) -> Result<crate::auth::scope::Scope, AppError> {
+    /// Whose records of `area` the signed-in user's role lets them `action` (see
+    /// `auth::scope`).
+    pub async fn scope(
+        &self,
+        area: crate::auth::Area,
+        action: crate::auth::Action,
+    ) -> Result<crate::auth::scope::Scope, AppError> {
         use crate::auth::scope::Scope;
         let me = self.user()?;
-        let (id, role) = (me.id, me.role);
-        match Scope::without_lookup(id, role) {
+        let (id, level) = (me.id, me.level(area, action));
+        match Scope::without_lookup(id, level) {
             Some(s) => Ok(s),
             None => {
                 self.state
                     .db
-                    .read(move |c| Ok(Scope::of(c, id, role)?))
+                    .read(move |c| Ok(Scope::of(c, id, level)?))
                     .await
             }
         }
@@ -136,7 +141,7 @@ impl Page {
         let backup_alert = self
             .user
             .as_ref()
-            .filter(|u| u.role.can(crate::auth::Permission::ManageBackups))
+            .filter(|u| u.can(crate::auth::Permission::ManageBackups))
             .map(|_| crate::backup::scheduler::health(&self.state))
             .filter(|h| h.alert());
         context! {

@@ -13,6 +13,7 @@ mod login;
 mod offboarding;
 mod pages;
 mod records;
+mod roles;
 mod scopes;
 mod sessions;
 mod setup;

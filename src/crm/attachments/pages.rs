@@ -1,7 +1,7 @@
 //! Uploading, downloading and removing attachments.
 
-use crate::auth::Permission;
 use crate::auth::csrf::{Form, token_ok};
+use crate::auth::{Action, Permission};
 use crate::crm::records::pages::Params;
 use crate::crm::records::{Entity, store as records};
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
@@ -42,7 +42,7 @@ pub async fn upload(
     id: web::Path<String>,
     mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
+    page.user()?.require_level(e.area, Action::Edit)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let max = page.state.config.attachments.max_bytes();
     let declared = req
@@ -94,7 +94,7 @@ pub async fn upload(
     let Some((filename, content_type, data)) = file else {
         return Err(AppError::invalid("file", "attachment.error.empty"));
     };
-    crate::crm::records::pages::live_record(&page, e, id).await?;
+    crate::crm::records::pages::live_record(&page, e, id, Action::Edit).await?;
     page.state
         .db
         .write(page.actor(), move |tx| {
@@ -119,7 +119,6 @@ fn served_type(stored: &str) -> &str {
 /// `GET /attachments/{id}`: only for users who may see the record it belongs to.
 pub async fn download(page: Page, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let me = page.user()?.clone();
-    me.require(Permission::ViewRecords)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (meta, data) = page
         .state
@@ -131,17 +130,18 @@ pub async fn download(page: Page, id: web::Path<String>) -> Result<HttpResponse,
     } else {
         &CONTACTS
     };
+    me.require_level(e.area, Action::View)?;
     let record_id = meta.record_id;
     let rec = page
         .state
         .db
         .read(move |c| Ok(records::get(c, e, record_id)?))
         .await?;
-    if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
+    if rec.deleted_at.is_some() && !me.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
     if !page
-        .scope()
+        .scope(e.area, Action::View)
         .await?
         .allows(crate::crm::records::pages::owner_of(&rec))
     {
@@ -179,9 +179,8 @@ pub async fn delete(
     id: web::Path<String>,
     Form(_): Form<Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    // Only on a record inside the user's scope.
+    // Only on a record inside the user's edit scope.
     let meta = page
         .state
         .db
@@ -192,7 +191,7 @@ pub async fn delete(
     } else {
         &CONTACTS
     };
-    crate::crm::records::pages::live_record(&page, e, meta.record_id).await?;
+    crate::crm::records::pages::live_record(&page, e, meta.record_id, Action::Edit).await?;
     let (kind, record) = page
         .state
         .db

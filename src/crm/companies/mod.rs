@@ -6,6 +6,7 @@ use super::records::{Entity, Kind, SOURCES, STATUSES, field as f};
 pub static COMPANIES: Entity = Entity {
     table: "companies",
     kind: "company",
+    area: crate::auth::Area::Companies,
     fields: &[
         f("name", Kind::Text(200), true, true),
         f("status", Kind::Select(STATUSES), true, true),

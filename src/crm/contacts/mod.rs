@@ -6,6 +6,7 @@ use super::records::{Entity, Kind, SOURCES, STATUSES, field as f};
 pub static CONTACTS: Entity = Entity {
     table: "contacts",
     kind: "contact",
+    area: crate::auth::Area::Contacts,
     fields: &[
         f("name", Kind::Text(100), true, true),
         f("company_id", Kind::Company, false, true),

@@ -27,6 +27,8 @@ pub struct Member {
     pub email: String,
     /// Role.
     pub role: String,
+    /// A custom role's name.
+    pub role_name: Option<String>,
     /// Department.
     pub department_id: Option<i64>,
     /// Manager.
@@ -129,7 +131,8 @@ pub fn occupancy(conn: &Connection, id: i64) -> rusqlite::Result<(i64, i64)> {
 /// Every active user with their place.
 pub fn members(conn: &Connection) -> rusqlite::Result<Vec<Member>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT u.id, u.name, u.email, u.role, u.department_id, u.manager_id, m.name
+        "SELECT u.id, u.name, u.email, u.role, u.department_id, u.manager_id, m.name,
+                (SELECT r.name FROM roles r WHERE r.key = u.role)
          FROM users u LEFT JOIN users m ON m.id = u.manager_id
          WHERE u.disabled_at IS NULL ORDER BY u.name COLLATE NOCASE, u.id",
     )?;
@@ -142,6 +145,7 @@ pub fn members(conn: &Connection) -> rusqlite::Result<Vec<Member>> {
             department_id: r.get(4)?,
             manager_id: r.get(5)?,
             manager_name: r.get(6)?,
+            role_name: r.get(7)?,
         })
     })?
     .collect()
@@ -197,6 +201,16 @@ pub fn team(conn: &Connection, user: i64) -> rusqlite::Result<Vec<i64>> {
          SELECT id FROM subs
          UNION SELECT id FROM users WHERE department_id IN (SELECT id FROM depts)
          ORDER BY 1",
+    )?;
+    stmt.query_map([user], |r| r.get(0))?.collect()
+}
+
+/// A user and their reports at any depth, sorted.
+pub fn subordinates(conn: &Connection, user: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE
+           subs(id) AS (SELECT ?1 UNION SELECT u.id FROM users u JOIN subs ON u.manager_id = subs.id)
+         SELECT id FROM subs ORDER BY 1",
     )?;
     stmt.query_map([user], |r| r.get(0))?.collect()
 }

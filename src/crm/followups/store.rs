@@ -121,14 +121,12 @@ pub fn task_assignee(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>
     })
 }
 
-/// The owner of the company or contact a task belongs to (for scope checks).
-pub fn task_record_owner(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+/// The record a task belongs to: (is a company, its id).
+pub fn task_record(conn: &Connection, id: i64) -> rusqlite::Result<(bool, i64)> {
     conn.query_row(
-        "SELECT coalesce(c.owner_id, p.owner_id) FROM tasks t
-         LEFT JOIN companies c ON c.id = t.company_id
-         LEFT JOIN contacts p ON p.id = t.contact_id WHERE t.id = ?1",
+        "SELECT company_id IS NOT NULL, coalesce(company_id, contact_id) FROM tasks WHERE id = ?1",
         [id],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
 

@@ -4,9 +4,11 @@
 //! declares its fields.
 
 pub mod pages;
+pub mod rules;
 pub mod store;
 mod trash;
 
+pub use rules::{protect, redact, redact_record};
 pub use trash::{purge, restore, soft_delete};
 
 use crate::audit::Event;
@@ -67,10 +69,22 @@ pub struct Entity {
     pub table: &'static str,
     /// Singular name for audit entries (`company`).
     pub kind: &'static str,
+    /// What permissions on it are granted under.
+    pub area: crate::auth::Area,
     /// The fields, in form order; `name` is always first.
     pub fields: &'static [Field],
     /// Columns a list may be sorted by (all NOT NULL and indexed with id).
     pub sorts: &'static [&'static str],
+}
+
+/// The record entity of a permission area, if records of that area are kept here.
+pub fn entity_for(area: crate::auth::Area) -> Option<&'static Entity> {
+    use crate::auth::Area;
+    match area {
+        Area::Companies => Some(&crate::crm::companies::COMPANIES),
+        Area::Contacts => Some(&crate::crm::contacts::CONTACTS),
+        _ => None,
+    }
 }
 
 /// Statuses of the customer lifecycle.

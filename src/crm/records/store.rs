@@ -356,13 +356,22 @@ pub fn list(
 }
 
 /// Deleted records, newest deletion first.
-pub fn trash(conn: &Connection, e: &Entity, limit: usize) -> rusqlite::Result<Vec<Record>> {
+pub fn trash(
+    conn: &Connection,
+    e: &Entity,
+    owners: Option<&[i64]>,
+    limit: usize,
+) -> rusqlite::Result<Vec<Record>> {
     let sql = format!(
-        "{} WHERE r.deleted_at IS NOT NULL ORDER BY r.deleted_at DESC, r.id DESC LIMIT ?1",
+        "{} WHERE r.deleted_at IS NOT NULL
+           AND (?2 IS NULL OR r.owner_id IN (SELECT value FROM json_each(?2)))
+         ORDER BY r.deleted_at DESC, r.id DESC LIMIT ?1",
         select(e)
     );
+    let owners = owners.map(|o| serde_json::Value::from(o.to_vec()).to_string());
     let mut stmt = conn.prepare_cached(&sql)?;
-    stmt.query_map([limit as i64], |r| record(e, r))?.collect()
+    stmt.query_map(rusqlite::params![limit as i64, owners], |r| record(e, r))?
+        .collect()
 }
 
 /// The id of a live company with this exact name, or its normalized form.

@@ -88,9 +88,113 @@ pub fn parse(q: &str) -> Option<Query> {
     (!terms.is_empty()).then(|| Query::Words(terms.join(" AND ")))
 }
 
+/// The words and phone digits a record is indexed under.
+pub fn record_text(
+    e: &crate::crm::records::Entity,
+    r: &crate::crm::records::store::Record,
+) -> (String, Vec<String>) {
+    use serde_json::Value;
+    let text = |name: &str| r.values.get(name).and_then(Value::as_str).unwrap_or("");
+    let company = r.company_name.clone().unwrap_or_default();
+    // Text in custom fields is searchable too.
+    let custom: Vec<String> = match r.values.get("custom") {
+        Some(Value::Object(m)) => m
+            .values()
+            .flat_map(|v| match v {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(a) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
+                _ => Vec::new(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let words = index_text(&[
+        &custom.join(" "),
+        text("name"),
+        &company,
+        text("email"),
+        text("wechat"),
+        text("title"),
+        text("city"),
+        text("notes"),
+    ]);
+    let digits = e
+        .fields
+        .iter()
+        .filter(|f| f.kind == crate::crm::records::Kind::Phone)
+        .map(|f| text(&format!("{}_digits", f.name)).to_string())
+        .filter(|d| !d.is_empty())
+        .collect();
+    (words, digits)
+}
+
+/// Whether a query matches this indexed text, the way the index would: every word a
+/// prefix of some token, every CJK run consecutive tokens, digits inside a phone's digits.
+/// Used to check a match against only the fields a user may see.
+pub fn matches(q: &str, words: &str, digits: &[String]) -> bool {
+    let q = q.trim();
+    let wanted: String = q.chars().filter(char::is_ascii_digit).collect();
+    if q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && wanted.len() >= 3 {
+        return digits.iter().any(|d| d.contains(&wanted));
+    }
+    let tokens: Vec<String> = words
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let mut word = String::new();
+    let mut run: Vec<String> = Vec::new();
+    let mut ok = true;
+    let check_word = |w: &mut String, ok: &mut bool| {
+        if !w.is_empty() {
+            let l = w.to_lowercase();
+            *ok &= tokens.iter().any(|t| t.starts_with(&l));
+            w.clear();
+        }
+    };
+    let check_run = |run: &mut Vec<String>, ok: &mut bool| {
+        if !run.is_empty() {
+            *ok &= tokens.windows(run.len()).any(|w| w == run.as_slice());
+            run.clear();
+        }
+    };
+    for c in q.chars() {
+        if is_cjk(c) {
+            check_word(&mut word, &mut ok);
+            run.push(c.to_string());
+        } else if c.is_alphanumeric() {
+            check_run(&mut run, &mut ok);
+            word.push(c);
+        } else {
+            check_word(&mut word, &mut ok);
+            check_run(&mut run, &mut ok);
+        }
+    }
+    check_word(&mut word, &mut ok);
+    check_run(&mut run, &mut ok);
+    ok
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matching_against_visible_text_follows_the_index() {
+        let words = index_text(&["华为技术", "Zhang Wei", "wei@example.cn"]);
+        let digits = vec!["13800138000".to_string()];
+        assert!(matches("华为", &words, &digits));
+        assert!(matches("技术 zha", &words, &digits));
+        assert!(!matches("华技", &words, &digits));
+        assert!(matches("0013", &words, &digits));
+        assert!(!matches("0013", &words, &[]));
+        assert!(matches("example", &words, &digits));
+        assert!(!matches("xample", &words, &digits));
+    }
 
     #[test]
     fn chinese_is_indexed_one_character_at_a_time() {

@@ -1,11 +1,10 @@
 //! SQL for the search index and for running searches.
 
-use super::{Query, index_text};
+use super::Query;
+use crate::crm::records::Entity;
 use crate::crm::records::store::{self as records, Record};
-use crate::crm::records::{Entity, Kind};
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
 use rusqlite::Connection;
-use serde_json::Value;
 
 fn kind_of(e: &Entity) -> i64 {
     if e.table == "companies" { 0 } else { 1 }
@@ -19,10 +18,6 @@ fn entity_of(rowid: i64) -> (&'static Entity, i64) {
     }
 }
 
-fn text<'a>(r: &'a Record, name: &str) -> &'a str {
-    r.values.get(name).and_then(Value::as_str).unwrap_or("")
-}
-
 /// (Re)writes the index rows of one record; a record in the trash gets none.
 pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
     remove(conn, e, id)?;
@@ -30,44 +25,7 @@ pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
     if r.deleted_at.is_some() {
         return Ok(());
     }
-    let company = r.company_name.clone().unwrap_or_default();
-    // Text in custom fields is searchable too.
-    let custom: Vec<String> = match r.values.get("custom") {
-        Some(Value::Object(m)) => m
-            .values()
-            .flat_map(|v| match v {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
-                _ => Vec::new(),
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    let custom = custom.join(" ");
-    let words = index_text(&[
-        &custom,
-        text(&r, "name"),
-        &company,
-        text(&r, "email"),
-        text(&r, "wechat"),
-        text(&r, "title"),
-        text(&r, "city"),
-        text(&r, "notes"),
-    ]);
-    let digits: Vec<&str> = e
-        .fields
-        .iter()
-        .filter(|f| f.kind == Kind::Phone)
-        .filter_map(|f| {
-            r.values
-                .get(&format!("{}_digits", f.name))
-                .and_then(Value::as_str)
-        })
-        .collect();
+    let (words, digits) = super::record_text(e, &r);
     insert(conn, kind_of(e), id, &words, &digits.join(" "))
 }
 
@@ -160,13 +118,37 @@ fn owned_by(
         .collect()
 }
 
-/// Finds records: names starting with the query first, then other matches newest first.
-/// With `owners`, only records those users own (the viewer's data scope).
+/// Whose records a search may return, per entity: `None` for everyone's, otherwise the
+/// owners (none at all when empty): the viewer's data scopes.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    /// Companies.
+    pub companies: Option<Vec<i64>>,
+    /// Contacts.
+    pub contacts: Option<Vec<i64>>,
+}
+
+impl Reach {
+    fn of(&self, e: &Entity) -> Option<&[i64]> {
+        if e.table == "companies" {
+            self.companies.as_deref()
+        } else {
+            self.contacts.as_deref()
+        }
+    }
+
+    fn scoped(&self) -> bool {
+        self.companies.is_some() || self.contacts.is_some()
+    }
+}
+
+/// Finds records: names starting with the query first, then other matches newest first,
+/// only those inside `reach`.
 pub fn search(
     conn: &Connection,
     q: &str,
     limit: usize,
-    owners: Option<&[i64]>,
+    reach: &Reach,
 ) -> rusqlite::Result<Vec<(&'static Entity, Record)>> {
     let Some(query) = super::parse(q) else {
         return Ok(Vec::new());
@@ -175,7 +157,10 @@ pub fn search(
     if let Query::Words(_) = query {
         let prefix = q.trim();
         for e in [&COMPANIES, &CONTACTS] {
-            for id in by_name_prefix(conn, e, prefix, limit / 2, owners)? {
+            if reach.of(e).is_some_and(<[i64]>::is_empty) {
+                continue;
+            }
+            for id in by_name_prefix(conn, e, prefix, limit / 2, reach.of(e))? {
                 hits.push((e, id));
             }
         }
@@ -193,7 +178,7 @@ pub fn search(
     let mut stmt = conn.prepare_cached(sql)?;
     // Unscoped: one batch of `limit`. Scoped: batches until enough of the user's own
     // records are found or a bounded number of matches was looked at.
-    let batch = if owners.is_some() { limit * 10 } else { limit };
+    let batch = if reach.scoped() { limit * 10 } else { limit };
     let mut before = i64::MAX;
     for _ in 0..SCOPED_BATCHES {
         let rowids: Vec<i64> = stmt
@@ -212,10 +197,10 @@ pub fn search(
                 fresh.push((e, id));
             }
         }
-        let Some(owners) = owners else {
+        if !reach.scoped() {
             hits.extend(fresh);
             break;
-        };
+        }
         let mut allowed = std::collections::HashSet::new();
         for e in [&COMPANIES, &CONTACTS] {
             let ids: Vec<i64> = fresh
@@ -223,9 +208,11 @@ pub fn search(
                 .filter(|h| h.0.table == e.table)
                 .map(|h| h.1)
                 .collect();
-            for id in owned_by(conn, e, &ids, owners)? {
-                allowed.insert((e.table, id));
-            }
+            let ids = match reach.of(e) {
+                None => ids,
+                Some(owners) => owned_by(conn, e, &ids, owners)?,
+            };
+            allowed.extend(ids.into_iter().map(|id| (e.table, id)));
         }
         hits.extend(
             fresh
@@ -307,7 +294,7 @@ mod tests {
     }
 
     fn names(conn: &Connection, q: &str) -> Vec<String> {
-        search(conn, q, 20, None)
+        search(conn, q, 20, &Reach::default())
             .unwrap()
             .into_iter()
             .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())

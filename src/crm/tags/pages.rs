@@ -1,6 +1,6 @@
 //! Tagging from a record's page and bulk actions on a list selection.
 
-use crate::auth::Permission;
+use crate::auth::Action;
 use crate::auth::csrf::Form;
 use crate::crm::records::{self, Entity};
 use crate::error::AppError;
@@ -28,9 +28,8 @@ pub async fn add(
     id: web::Path<String>,
     Form(input): Form<TagInput>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let id = record_id(&id)?;
-    crate::crm::records::pages::live_record(&page, e, id).await?;
+    crate::crm::records::pages::live_record(&page, e, id, Action::Edit).await?;
     let name = super::parse_name(&input.name).map_err(|k| AppError::invalid("name", k))?;
     let color = (!input.color.is_empty()).then_some(input.color);
     page.state
@@ -49,9 +48,9 @@ pub async fn remove(
     path: web::Path<(String, String)>,
     Form(_): Form<crate::crm::records::pages::Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let (id, tag) = path.into_inner();
     let (id, tag) = (record_id(&id)?, record_id(&tag)?);
+    crate::crm::records::pages::live_record(&page, e, id, Action::Edit).await?;
     page.state
         .db
         .write(page.actor(), move |tx| super::untag(tx, e, &[id], tag))
@@ -66,7 +65,6 @@ pub async fn bulk(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?.clone();
-    me.require(Permission::EditRecords)?;
     let get = |k: &str| {
         pairs
             .iter()
@@ -84,8 +82,15 @@ pub async fn bulk(
     if ids.is_empty() {
         return Ok(see_other(&next));
     }
-    // Every selected record must be inside the user's scope; a crafted id is refused whole.
-    let scope = page.scope().await?;
+    // Every selected record must be inside the scope of the action (deleting needs the
+    // delete right, the rest the edit right); a crafted id is refused whole.
+    let needed = if get("action") == "delete" {
+        Action::Delete
+    } else {
+        Action::Edit
+    };
+    me.require_level(e.area, needed)?;
+    let scope = page.scope(e.area, needed).await?;
     let check = ids.clone();
     let found = page
         .state

@@ -7,6 +7,7 @@ pub mod store;
 
 use crate::audit::Event;
 use crate::auth::{Role, store as sessions};
+use crate::crm::roles::store as roles;
 use crate::db::Tx;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -44,8 +45,8 @@ pub struct ValidUser {
     pub email: Email,
     /// Name.
     pub name: String,
-    /// Role.
-    pub role: Role,
+    /// Role key: a built-in role's name or a custom role's key (checked on save).
+    pub role: String,
     /// Language or none.
     pub language: Option<String>,
 }
@@ -62,7 +63,8 @@ impl UserInput {
         if name.is_empty() || name.chars().count() > 100 {
             errors.insert("name".into(), "users.error.name".into());
         }
-        let role = Role::parse(&self.role);
+        let role = Some(self.role.trim().to_string())
+            .filter(|r| Role::parse(r).is_some() || crate::crm::roles::is_custom_key(r));
         if role.is_none() {
             errors.insert("role".into(), "users.error.role".into());
         }
@@ -91,11 +93,12 @@ pub fn create(tx: &mut Tx<'_>, u: &ValidUser, password_hash: &str) -> Result<i64
     if store::find_by_email(tx.conn(), u.email.as_str())?.is_some() {
         return Err(AppError::invalid("email", "users.error.email_taken"));
     }
+    known_role(tx, &u.role)?;
     let id = store::insert(
         tx.conn(),
         u.email.as_str(),
         &u.name,
-        u.role,
+        &u.role,
         password_hash,
         u.language.as_deref(),
     )?;
@@ -110,9 +113,18 @@ pub fn create(tx: &mut Tx<'_>, u: &ValidUser, password_hash: &str) -> Result<i64
     Ok(id)
 }
 
+/// Refuses a role that does not exist (a custom role deleted meanwhile).
+fn known_role(tx: &Tx<'_>, role: &str) -> Result<(), AppError> {
+    if Role::parse(role).is_some() || roles::find(tx.conn(), role)?.is_some() {
+        Ok(())
+    } else {
+        Err(AppError::invalid("role", "users.error.role"))
+    }
+}
+
 /// Refuses a change that would leave no active administrator.
 fn keep_an_admin(tx: &Tx<'_>, user: &store::UserRow) -> Result<(), AppError> {
-    if user.role == Role::Admin
+    if user.role == Role::Admin.as_str()
         && user.disabled_at.is_none()
         && store::count_admins(tx.conn())? <= 1
     {
@@ -125,6 +137,7 @@ fn keep_an_admin(tx: &Tx<'_>, user: &store::UserRow) -> Result<(), AppError> {
 pub fn update(tx: &mut Tx<'_>, id: i64, version: i64, u: &ValidUser) -> Result<(), AppError> {
     let old = store::get(tx.conn(), id)?;
     if old.role != u.role {
+        known_role(tx, &u.role)?;
         keep_an_admin(tx, &old)?;
     }
     if store::update(
@@ -132,7 +145,7 @@ pub fn update(tx: &mut Tx<'_>, id: i64, version: i64, u: &ValidUser) -> Result<(
         id,
         version,
         &u.name,
-        u.role,
+        &u.role,
         u.language.as_deref(),
     )? == 0
     {

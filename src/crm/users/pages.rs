@@ -10,8 +10,24 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-fn roles() -> Vec<&'static str> {
-    Role::ALL.iter().map(|r| r.as_str()).collect()
+/// The role choices as (key, label): the built-in roles, then custom ones by name.
+async fn roles(page: &Page) -> Result<Vec<(String, String)>, AppError> {
+    let custom = page
+        .state
+        .db
+        .read(|c| Ok(crate::crm::roles::store::list(c)?))
+        .await?;
+    let mut out: Vec<(String, String)> = Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.as_str().to_string(),
+                page.tr(&format!("role.{}", r.as_str())),
+            )
+        })
+        .collect();
+    out.extend(custom.into_iter().map(|r| (r.key, r.name)));
+    Ok(out)
 }
 
 /// `GET /admin/users`.
@@ -49,7 +65,7 @@ pub async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
     };
     page.render(
         "users/form.html",
-        context! { input, errors => FieldErrors::new(), roles => roles(), editing => false },
+        context! { input, errors => FieldErrors::new(), roles => roles(&page).await?, editing => false },
     )
 }
 
@@ -57,10 +73,11 @@ pub async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
 pub async fn create(page: Page, Form(input): Form<UserInput>) -> Result<HttpResponse, AppError> {
     page.user()?.require(Permission::ManageUsers)?;
     let min = page.state.config.security.min_password_length;
+    let role_choices = roles(&page).await?;
     let invalid = |errors: FieldErrors, input: &UserInput| {
         page.render_invalid(
             "users/form.html",
-            context! { input, errors, roles => roles(), editing => false, min_password => min },
+            context! { input, errors, roles => &role_choices, editing => false, min_password => min },
         )
     };
     let mut errors = FieldErrors::new();
@@ -117,7 +134,7 @@ pub(crate) async fn edit_page(
         version: user.version,
     });
     let ctx = context! {
-        input, errors, member => user, roles => roles(), editing => true, holdings, colleagues,
+        input, errors, member => user, roles => roles(page).await?, editing => true, holdings, colleagues,
         min_password => page.state.config.security.min_password_length,
         notice => page.notice(),
     };

@@ -1,6 +1,5 @@
 //! SQL for users.
 
-use crate::auth::Role;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 
@@ -13,8 +12,10 @@ pub struct UserRow {
     pub email: String,
     /// Display name.
     pub name: String,
-    /// Role.
-    pub role: Role,
+    /// Role key (a built-in role's name or a custom role's key).
+    pub role: String,
+    /// A custom role's name.
+    pub role_name: Option<String>,
     /// argon2id PHC string.
     pub password_hash: String,
     /// Preferred language.
@@ -36,8 +37,10 @@ pub struct UserView {
     pub email: String,
     /// Name.
     pub name: String,
-    /// Role.
-    pub role: Role,
+    /// Role key.
+    pub role: String,
+    /// A custom role's name.
+    pub role_name: Option<String>,
     /// Preferred language.
     pub language: Option<String>,
     /// Disabled since.
@@ -55,6 +58,7 @@ impl From<UserRow> for UserView {
             email: u.email,
             name: u.name,
             role: u.role,
+            role_name: u.role_name,
             language: u.language,
             disabled_at: u.disabled_at,
             created_at: u.created_at,
@@ -63,16 +67,16 @@ impl From<UserRow> for UserView {
     }
 }
 
-const COLUMNS: &str =
-    "id, email, name, role, password_hash, language, disabled_at, created_at, version";
+const COLUMNS: &str = "users.id, email, users.name, role, password_hash, language, disabled_at,
+     users.created_at, users.version, (SELECT r.name FROM roles r WHERE r.key = users.role)";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
-    let role: String = r.get(3)?;
     Ok(UserRow {
         id: r.get(0)?,
         email: r.get(1)?,
         name: r.get(2)?,
-        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        role: r.get(3)?,
+        role_name: r.get(9)?,
         password_hash: r.get(4)?,
         language: r.get(5)?,
         disabled_at: r.get(6)?,
@@ -131,7 +135,7 @@ pub fn insert(
     conn: &Connection,
     email: &str,
     name: &str,
-    role: Role,
+    role: &str,
     password_hash: &str,
     language: Option<&str>,
 ) -> rusqlite::Result<i64> {
@@ -139,7 +143,7 @@ pub fn insert(
     conn.execute(
         "INSERT INTO users (email, name, role, password_hash, language, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        params![email, name, role.as_str(), password_hash, language, now],
+        params![email, name, role, password_hash, language, now],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -150,14 +154,14 @@ pub fn update(
     id: i64,
     version: i64,
     name: &str,
-    role: Role,
+    role: &str,
     language: Option<&str>,
 ) -> rusqlite::Result<usize> {
     conn.execute(
         "UPDATE users SET name = ?3, role = ?4, language = ?5, updated_at = ?6,
                 version = version + 1
          WHERE id = ?1 AND version = ?2",
-        params![id, version, name, role.as_str(), language, crate::db::now()],
+        params![id, version, name, role, language, crate::db::now()],
     )
 }
 

@@ -3,8 +3,8 @@
 use super::super::store::{self, Record};
 use super::super::{Entity, FieldErrors, Kind, Values};
 use super::*;
-use crate::auth::Permission;
 use crate::auth::csrf::Form;
+use crate::auth::{Action, FieldRule};
 use crate::crm::users::store as users;
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
@@ -51,6 +51,7 @@ struct FormPage<'a> {
 
 async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpResponse, AppError> {
     let table = f.entity.table;
+    let rules = page.user()?.access.rules(f.entity.area);
     let (custom_fields, (required, industries)) = page
         .state
         .db
@@ -64,8 +65,18 @@ async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpRe
             ))
         })
         .await?;
+    let rule = |k: &str| rules.get(&format!("custom.{k}")).copied();
+    let custom_readonly: Vec<&str> = custom_fields
+        .iter()
+        .filter(|c| rule(&c.key) == Some(FieldRule::ReadOnly))
+        .map(|c| c.key.as_str())
+        .collect();
+    let custom_fields: Vec<_> = custom_fields
+        .iter()
+        .filter(|c| rule(&c.key) != Some(FieldRule::Hidden))
+        .collect();
     let ctx = context! {
-        entity => f.entity.table, fields => fields(f.entity), input => f.input, errors => f.errors, custom_fields, required, industries,
+        entity => f.entity.table, fields => visible_fields(f.entity, &rules), custom_readonly, input => f.input, errors => f.errors, custom_fields, required, industries,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
         owners => owners(page).await?, editing => f.version.is_some(),
     };
@@ -79,7 +90,7 @@ pub async fn new_form(
     q: web::Query<Params>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?;
-    me.require(Permission::EditRecords)?;
+    me.require_level(e.area, Action::Create)?;
     let mut input: Params = q.into_inner();
     input
         .entry("status".into())
@@ -99,25 +110,57 @@ pub async fn new_form(
     render_form(&page, f, true).await
 }
 
+/// Parses a submitted form under the user's field rules: a field they may not change is
+/// neither validated nor taken from the request but kept as `stored` has it (or left at
+/// its default on create).
 async fn parse(
     page: &Page,
     e: &'static Entity,
     input: &Params,
+    stored: Option<&Record>,
 ) -> Result<Result<Values, FieldErrors>, AppError> {
-    let input = input.clone();
+    let mut input = input.clone();
+    let rules = page.user()?.access.rules(e.area);
+    let stored = stored.cloned();
     page.state
         .db
         .read(move |c| {
             let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
             let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
-            let custom = crate::crm::fields::store::for_entity(c, e.table)?;
-            let required = crate::crm::fields::store::required(c, e.table)?;
+            let mut custom = crate::crm::fields::store::for_entity(c, e.table)?;
+            custom.retain(|f| !rules.contains_key(&format!("custom.{}", f.key)));
+            let mut required = crate::crm::fields::store::required(c, e.table)?;
+            required.retain(|r| !rules.contains_key(r));
             let industry = |id: i64| crate::crm::industries::exists(c, id).unwrap_or(false);
-            Ok(super::super::parse(
-                e, &input, &lookup, &exists, &industry, &custom, &required,
-            ))
+            let stored_input = stored.as_ref().map(|r| form_values(e, r, &[]));
+            for f in e.fields.iter().filter(|f| rules.contains_key(f.name)) {
+                let v = stored_input.as_ref().and_then(|s| s.get(f.name).cloned());
+                match (v, f.kind) {
+                    (Some(v), _) => input.insert(f.name.into(), v),
+                    (None, Kind::Select(o)) if f.required => {
+                        input.insert(f.name.into(), o.first().copied().unwrap_or_default().into())
+                    }
+                    (None, _) => input.remove(f.name),
+                };
+            }
+            let parsed =
+                super::super::parse(e, &input, &lookup, &exists, &industry, &custom, &required);
+            Ok(parsed.map(|mut values| {
+                super::super::protect(e, &rules, &mut values, stored.as_ref().map(|r| &r.values));
+                values
+            }))
         })
         .await
+}
+
+/// A new record's owner must be inside the user's create scope.
+async fn owner_allowed(page: &Page, e: &'static Entity, values: &Values) -> Result<bool, AppError> {
+    let owner = values.get("owner_id").and_then(Json::as_i64);
+    let me = page.user()?.id;
+    Ok(page
+        .scope(e.area, Action::Create)
+        .await?
+        .allows(Some(owner.unwrap_or(me))))
 }
 
 /// `POST /{entity}/new`: validates, warns about duplicates until confirmed, creates.
@@ -126,8 +169,15 @@ pub async fn create(
     page: Page,
     Form(input): Form<Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
-    let values = match parse(&page, e, &input).await? {
+    page.user()?.require_level(e.area, Action::Create)?;
+    let parsed = match parse(&page, e, &input, None).await? {
+        Ok(v) if !owner_allowed(&page, e, &v).await? => Err(FieldErrors::from([(
+            "owner_id".into(),
+            "record.error.owner_scope".into(),
+        )])),
+        other => other,
+    };
+    let values = match parsed {
         Ok(v) => v,
         Err(errors) => {
             let f = FormPage {
@@ -151,7 +201,7 @@ pub async fn create(
             .await?;
         if !duplicates.is_empty() {
             // A duplicate outside the user's scope is named by its owner only, not its contents.
-            let scope = page.scope().await?;
+            let scope = page.scope(e.area, Action::View).await?;
             let duplicates = duplicates
                 .into_iter()
                 .map(|d| {
@@ -191,9 +241,10 @@ pub async fn edit_form(
     page: Page,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let id = path_id(&id)?;
-    let rec = live_record(&page, e, id).await?;
+    let mut rec = live_record(&page, e, id, Action::Edit).await?;
+    let rules = page.user()?.access.rules(e.area);
+    super::super::redact_record(e, &rules, &mut rec);
     let custom = page
         .state
         .db
@@ -220,14 +271,13 @@ pub async fn update(
     id: web::Path<String>,
     Form(input): Form<Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let id = path_id(&id)?;
     let version: i64 = input
         .get("version")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let current = live_record(&page, e, id).await?;
-    let values = match parse(&page, e, &input).await? {
+    let current = live_record(&page, e, id, Action::Edit).await?;
+    let values = match parse(&page, e, &input, Some(&current)).await? {
         Ok(v) => v,
         Err(errors) => {
             let f = FormPage {
@@ -257,10 +307,14 @@ pub async fn update(
                 .db
                 .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
                 .await?;
+            let rules = page.user()?.access.rules(e.area);
+            let mut current = current;
+            super::super::redact_record(e, &rules, &mut current);
             let theirs = form_values(e, &current, &custom);
             let changed: Vec<Value> = e
                 .fields
                 .iter()
+                .filter(|f| !rules.contains_key(f.name))
                 .filter(|f| theirs.get(f.name) != input.get(f.name).map(|s| s.trim().to_string()).as_ref())
                 .map(|f| context! { name => f.name, theirs => theirs.get(f.name), yours => input.get(f.name) })
                 .collect();

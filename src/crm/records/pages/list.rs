@@ -3,7 +3,7 @@
 use super::super::store::{self, ListQuery, Record};
 use super::super::{Entity, Kind};
 use super::*;
-use crate::auth::Permission;
+use crate::auth::{Action, Level};
 use crate::error::AppError;
 use crate::web::page::Page;
 use actix_web::{HttpResponse, web};
@@ -36,6 +36,7 @@ struct Row {
 fn list_rows(
     page: &Page,
     e: &Entity,
+    hidden: &[String],
     rows: &[Record],
     tags: &mut HashMap<i64, Vec<crate::crm::tags::store::Tag>>,
 ) -> Vec<Row> {
@@ -47,7 +48,7 @@ fn list_rows(
     let columns: Vec<(&super::super::Field, String, HashMap<&str, String>)> = e
         .fields
         .iter()
-        .filter(|f| f.list)
+        .filter(|f| f.list && !hidden.iter().any(|h| h == f.name))
         .map(|f| {
             let options = match f.kind {
                 Kind::Select(o) => o
@@ -114,10 +115,10 @@ fn list_rows(
 
 /// The list columns with their labels and option labels translated once per page, not once
 /// per cell.
-fn columns(page: &Page, e: &Entity) -> Vec<Value> {
+fn columns(page: &Page, e: &Entity, hidden: &[String]) -> Vec<Value> {
     e.fields
         .iter()
-        .filter(|f| f.list)
+        .filter(|f| f.list && !hidden.iter().any(|h| h == f.name))
         .map(|f| {
             let options: HashMap<&str, String> = match f.kind {
                 Kind::Select(o) => o.iter().map(|v| (*v, page.tr(&format!("record.{}.{v}", f.name)))).collect(),
@@ -134,8 +135,27 @@ pub async fn list(
     page: Page,
     q: web::Query<Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::ViewRecords)?;
+    let me = page.user()?;
+    me.require_level(e.area, Action::View)?;
+    let rules = me.access.rules(e.area);
+    let hidden = super::super::rules::hidden(&rules);
+    // A filter on a field the user may not see would tell what it holds: it is ignored.
     let get = |k: &str| {
+        let field = match k {
+            "owner" => "owner_id",
+            "company" => "company_id",
+            "industry" => "industry_id",
+            other => other
+                .strip_prefix("cf_")
+                .map_or(other, |c| c.split("__").next().unwrap_or(c)),
+        };
+        let custom = format!("custom.{field}");
+        if hidden
+            .iter()
+            .any(|h| *h == field || (k.starts_with("cf_") && *h == custom))
+        {
+            return None;
+        }
         q.get(k)
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
@@ -170,7 +190,7 @@ pub async fn list(
         .filter(|name| e.field(name).is_some())
         .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
         .collect();
-    let scope = page.scope().await?;
+    let scope = page.scope(e.area, Action::View).await?;
     let query = ListQuery {
         owners: scope.owners().map(<[i64]>::to_vec),
         fields: field_filter,
@@ -188,12 +208,12 @@ pub async fn list(
     };
     let owners = owners(&page).await?;
     let lq = query.clone();
-    let me = page.user()?.id;
-    let (rows, more, mut tags, all_tags, views) = page
+    let my_id = me.id;
+    let (mut rows, more, mut tags, all_tags, views) = page
         .state
         .db
         .read(move |c| {
-            let views = crate::crm::views::store::list(c, me, e.table)?;
+            let views = crate::crm::views::store::list(c, my_id, e.table)?;
             let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;
@@ -226,9 +246,19 @@ pub async fn list(
     } else {
         None
     };
-    let mut records = list_rows(&page, e, &rows, &mut tags);
-    let listed: Vec<&crate::crm::fields::CustomField> =
-        custom_fields.iter().filter(|f| f.in_list).collect();
+    if !rules.is_empty() {
+        for r in &mut rows {
+            super::super::redact_record(e, &rules, r);
+        }
+    }
+    let mut records = list_rows(&page, e, &hidden, &rows, &mut tags);
+    let visible =
+        |f: &&crate::crm::fields::CustomField| !hidden.contains(&format!("custom.{}", f.key));
+    let listed: Vec<&crate::crm::fields::CustomField> = custom_fields
+        .iter()
+        .filter(|f| f.in_list)
+        .filter(visible)
+        .collect();
     for (row, rec) in records.iter_mut().zip(&rows) {
         for f in &listed {
             let v = rec.values.get("custom").and_then(|c| c.get(&f.key));
@@ -246,6 +276,7 @@ pub async fn list(
     let custom_columns: Vec<&str> = listed.iter().map(|f| f.label.as_str()).collect();
     let filterable: Vec<Value> = custom_fields
         .iter()
+        .filter(visible)
         .filter(|f| matches!(f.kind.as_str(), "select" | "multiselect" | "checkbox"))
         .map(|f| {
             let name = crate::crm::fields::input_name(&f.key);
@@ -265,7 +296,7 @@ pub async fn list(
     page.render(
         "records/list.html",
         context! {
-            entity => e.table, columns => columns(&page, e), records, next, paged => query.after.is_some(),
+            entity => e.table, columns => columns(&page, e, &hidden), hidden => &hidden, records, next, paged => query.after.is_some(),
             updated_label => page.tr("record.updated"),
             sort => sort_param, sorts => e.sorts, statuses => super::super::STATUSES,
             owner_filter => owner_options(&owners, get("owner").as_deref()),
@@ -278,7 +309,9 @@ pub async fn list(
             industries => if e.fields.iter().any(|f| f.kind == Kind::Industry) { industries } else { Vec::new() },
             all_tags, here, views,
             first_page => format!("/{}?{}", e.table, serde_urlencoded::to_string(q.iter().filter(|(k, _)| !k.starts_with("after") && *k != "notice").collect::<Vec<_>>()).unwrap_or_default()), custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
-            can_edit => page.user()?.role.can(Permission::EditRecords),
+            can_edit => me.level(e.area, Action::Edit) != Level::None,
+            can_create => me.level(e.area, Action::Create) != Level::None,
+            can_delete => me.level(e.area, Action::Delete) != Level::None,
             notice => page.notice(),
         },
     )

@@ -13,6 +13,7 @@ pub use trash::{MergeInput, delete, merge, purge, restore, trash};
 
 use super::store::Record;
 use super::{Entity, Kind};
+use crate::auth::Action;
 use crate::crm::users::store as users;
 use crate::domain::phone::Phone;
 use crate::error::AppError;
@@ -39,15 +40,19 @@ fn kind_name(k: Kind) -> &'static str {
     }
 }
 
-fn fields(e: &Entity) -> Vec<Value> {
+/// The fields a role sees, each marked `readonly` when the role may not change it.
+fn visible_fields(e: &Entity, rules: &super::rules::Rules) -> Vec<Value> {
+    use crate::auth::FieldRule;
     e.fields
         .iter()
+        .filter(|f| rules.get(f.name) != Some(&FieldRule::Hidden))
         .map(|f| {
             let options: &[&str] = match f.kind {
                 Kind::Select(o) => o,
                 _ => &[],
             };
-            context! { name => f.name, kind => kind_name(f.kind), required => f.required, list => f.list, options }
+            let readonly = rules.get(f.name) == Some(&FieldRule::ReadOnly);
+            context! { name => f.name, kind => kind_name(f.kind), required => f.required, list => f.list, options, readonly }
         })
         .collect()
 }
@@ -111,16 +116,31 @@ pub fn owner_of(rec: &Record) -> Option<i64> {
         .and_then(serde_json::Value::as_i64)
 }
 
-/// A record that is not in the trash and inside the user's data scope, or 404: what every
-/// action on a record starts from.
-pub async fn live_record(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
+/// A record that is not in the trash and that the user may `action`, or an error: what every
+/// action on a record starts from. Without the action at all it is 403; a record outside the
+/// scope of the action is 404 when the user cannot even see it, 403 when they can.
+pub async fn live_record(
+    page: &Page,
+    e: &'static Entity,
+    id: i64,
+    action: Action,
+) -> Result<Record, AppError> {
+    page.user()?.require_level(e.area, action)?;
     let rec = page
         .state
         .db
         .read(move |c| Ok(super::store::get(c, e, id)?))
         .await?;
-    if rec.deleted_at.is_some() || !page.scope().await?.allows(owner_of(&rec)) {
+    if rec.deleted_at.is_some()
+        || !page
+            .scope(e.area, Action::View)
+            .await?
+            .allows(owner_of(&rec))
+    {
         return Err(AppError::NotFound);
+    }
+    if action != Action::View && !page.scope(e.area, action).await?.allows(owner_of(&rec)) {
+        return Err(AppError::Forbidden);
     }
     Ok(rec)
 }

@@ -4,7 +4,8 @@ use super::super::Entity;
 use super::super::store::{self, ListQuery};
 use super::*;
 use crate::audit::store as audit;
-use crate::auth::Permission;
+use crate::auth::scope::Scope;
+use crate::auth::{Action, Permission};
 use crate::crm::followups::store as followups;
 use crate::crm::followups::{ActivityInput, FieldErrors as FollowupErrors};
 use crate::error::AppError;
@@ -30,10 +31,15 @@ pub async fn show_page(
     followup: Option<(ActivityInput, FollowupErrors)>,
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?;
-    me.require(Permission::ViewRecords)?;
+    me.require_level(e.area, Action::View)?;
     let is_company = e.table == "companies";
-    let scope = page.scope().await?;
-    let owners = scope.owners().map(<[i64]>::to_vec);
+    let scope = page.scope(e.area, Action::View).await?;
+    let contacts_area = crate::crm::contacts::CONTACTS.area;
+    let contact_scope = page.scope(contacts_area, Action::View).await?;
+    let owners = match &contact_scope {
+        Scope::Owners(ids) if ids.is_empty() => Some(vec![-1]),
+        s => s.owners().map(<[i64]>::to_vec),
+    };
     let (
         rec,
         contacts,
@@ -99,12 +105,39 @@ pub async fn show_page(
             ))
         })
         .await?;
-    if rec.deleted_at.is_some() && !me.role.can(Permission::ManageTrash) {
+    if rec.deleted_at.is_some() && !me.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
     if !scope.allows(owner_of(&rec)) {
         return Err(AppError::NotFound);
     }
+    let owner = owner_of(&rec);
+    let can_edit =
+        rec.deleted_at.is_none() && page.scope(e.area, Action::Edit).await?.allows(owner);
+    let can_delete = page.scope(e.area, Action::Delete).await?.allows(owner);
+    let rules = me.access.rules(e.area);
+    let mut rec = rec;
+    super::super::redact_record(e, &rules, &mut rec);
+    let contact_rules = me.access.rules(contacts_area);
+    // Changes to fields the user may not see are left out of the history (custom fields
+    // are audited under their labels).
+    let hidden = super::super::rules::hidden(&rules);
+    let hidden_labels: Vec<String> = custom_defs
+        .iter()
+        .filter(|f| hidden.contains(&format!("custom.{}", f.key)))
+        .map(|f| f.label.clone())
+        .collect();
+    let history: Vec<Value> = history
+        .iter()
+        .map(|entry| {
+            let changes: Vec<_> = entry
+                .parsed_changes()
+                .into_iter()
+                .filter(|c| !hidden.contains(&c.field) && !hidden_labels.contains(&c.field))
+                .collect();
+            context! { changes, ..Value::from_serialize(entry) }
+        })
+        .collect();
     // Duplicates the user may not see are not shown here (the create form names their owner).
     let duplicates: Vec<_> = duplicates
         .into_iter()
@@ -112,8 +145,11 @@ pub async fn show_page(
         .collect();
     let (contacts, more_contacts) = contacts;
     let contacts: Vec<Value> = contacts
-        .iter()
-        .map(|r| view(&crate::crm::contacts::CONTACTS, r))
+        .into_iter()
+        .map(|mut r| {
+            super::super::redact_record(&crate::crm::contacts::CONTACTS, &contact_rules, &mut r);
+            view(&crate::crm::contacts::CONTACTS, &r)
+        })
         .collect();
     let fresh = followup.is_none();
     let (followup_input, followup_errors) = followup.unwrap_or_default();
@@ -121,14 +157,16 @@ pub async fn show_page(
     page.render_form(
         "records/show.html",
         context! {
-            entity => e.table, more_contacts, fields => fields(e), record => view(e, &rec), contacts,
-            history => crate::audit::pages::rows(&history), activities, tasks, today, tags, all_tags,
+            entity => e.table, more_contacts, fields => visible_fields(e, &rules), record => view(e, &rec), contacts,
+            contact_hidden => super::super::rules::hidden(&contact_rules),
+            history, activities, tasks, today, tags, all_tags,
             colors => crate::crm::tags::COLORS, files, duplicates,
-            custom => custom_defs.iter().map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
+            custom => custom_defs.iter().filter(|f| !hidden.contains(&format!("custom.{}", f.key))).map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
-            can_edit => me.role.can(Permission::EditRecords),
+            can_edit, can_delete, can_share => false,
+            can_add_contact => me.level(contacts_area, Action::Create) != crate::auth::Level::None,
             notice => page.notice(),
         },
         fresh,

@@ -1,14 +1,15 @@
 //! Deleting, restoring, purging and merging records, and the trash page.
 
 use super::super::Entity;
-use super::super::store::{self, Record};
+use super::super::store;
 use super::*;
+use crate::auth::Action;
 use crate::auth::Permission;
 use crate::auth::csrf::Form;
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_web::{HttpResponse, web};
-use minijinja::{Value, context};
+use minijinja::context;
 use serde_json::Value as Json;
 
 /// `POST /{entity}/{id}/delete`: to the trash.
@@ -18,9 +19,8 @@ pub async fn delete(
     id: web::Path<String>,
     Form(_): Form<Params>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let id = path_id(&id)?;
-    live_record(&page, e, id).await?;
+    live_record(&page, e, id, Action::Delete).await?;
     page.state
         .db
         .write(page.actor(), move |tx| super::super::soft_delete(tx, e, id))
@@ -28,7 +28,8 @@ pub async fn delete(
     Ok(see_other(&format!("/{}?notice=record_deleted", e.table)))
 }
 
-/// `POST /{entity}/{id}/restore`: by the owner or an administrator.
+/// `POST /{entity}/{id}/restore`: by whoever may delete it (its owner, their manager…) or
+/// an administrator.
 pub async fn restore(
     e: &'static Entity,
     page: Page,
@@ -43,8 +44,7 @@ pub async fn restore(
         .read(move |c| Ok(store::get(c, e, id)?))
         .await?;
     let owner = rec.values.get("owner_id").and_then(Json::as_i64);
-    if !(me.role.can(Permission::ManageTrash)
-        || (owner == Some(me.id) && me.role.can(Permission::EditRecords)))
+    if !(me.can(Permission::ManageTrash) || page.scope(e.area, Action::Delete).await?.allows(owner))
     {
         return Err(AppError::Forbidden);
     }
@@ -76,30 +76,30 @@ pub async fn purge(
 
 /// `GET /trash`: what was deleted, and by whom it may be restored.
 pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
-    let me = page.user()?;
-    me.require(Permission::ViewRecords)?;
-    let admin = me.role.can(Permission::ManageTrash);
-    let my_id = me.id;
-    let (companies, contacts) = page
-        .state
-        .db
-        .read(|c| {
-            Ok((
-                store::trash(c, &crate::crm::companies::COMPANIES, 200)?,
-                store::trash(c, &crate::crm::contacts::CONTACTS, 200)?,
-            ))
-        })
-        .await?;
-    let visible =
-        |r: &Record| admin || r.values.get("owner_id").and_then(Json::as_i64) == Some(my_id);
-    let rows = |e: &Entity, list: &[Record]| -> Vec<Value> {
-        list.iter()
-            .filter(|r| visible(r))
-            .map(|r| context! { entity => e.table, ..view(e, r) })
-            .collect()
-    };
-    let mut items = rows(&crate::crm::companies::COMPANIES, &companies);
-    items.extend(rows(&crate::crm::contacts::CONTACTS, &contacts));
+    let admin = page.user()?.can(Permission::ManageTrash);
+    let mut items = Vec::new();
+    for e in [
+        &crate::crm::companies::COMPANIES,
+        &crate::crm::contacts::CONTACTS,
+    ] {
+        // Everyone sees what they could restore: records inside their delete scope.
+        let scope = if admin {
+            crate::auth::scope::Scope::All
+        } else {
+            page.scope(e.area, Action::Delete).await?
+        };
+        let owners = scope.owners().map(<[i64]>::to_vec);
+        let list = page
+            .state
+            .db
+            .read(move |c| Ok(store::trash(c, e, owners.as_deref(), 200)?))
+            .await?;
+        let rules = page.user()?.access.rules(e.area);
+        items.extend(list.into_iter().map(|mut r| {
+            super::super::redact(e, &rules, &mut r.values);
+            context! { entity => e.table, ..view(e, &r) }
+        }));
+    }
     page.render(
         "records/trash.html",
         context! { items, admin, notice => page.notice() },
@@ -120,7 +120,6 @@ pub async fn merge(
     id: web::Path<String>,
     Form(input): Form<MergeInput>,
 ) -> Result<HttpResponse, AppError> {
-    page.user()?.require(Permission::EditRecords)?;
     let from = path_id(&id)?;
     let into: i64 = input
         .into
@@ -128,9 +127,12 @@ pub async fn merge(
         .trim_start_matches('#')
         .parse()
         .map_err(|_| AppError::invalid("into", "merge.error.target"))?;
-    // Both records must be inside the user's scope.
-    live_record(&page, e, from).await?;
-    if matches!(live_record(&page, e, into).await, Err(AppError::NotFound)) {
+    // The duplicate goes to the trash and the kept record changes: both must be reachable.
+    live_record(&page, e, from, Action::Delete).await?;
+    if matches!(
+        live_record(&page, e, into, Action::Edit).await,
+        Err(AppError::NotFound)
+    ) {
         return Err(AppError::invalid("into", "merge.error.target"));
     }
     let result = page
