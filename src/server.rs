@@ -312,6 +312,20 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
         web::post().to(move |pg: Page, id: Id, f: Form<tags::TagInput>| tags::add(e, pg, id, f)),
     )
     .route(
+        &at("/{id}/shares"),
+        web::post().to(move |pg: Page, id: Id, f: Form<Params>| {
+            crate::crm::sharing::pages::add(e, pg, id, f)
+        }),
+    )
+    .route(
+        &at("/{id}/shares/{share}/delete"),
+        web::post().to(
+            move |pg: Page, ids: web::Path<(String, String)>, f: Form<Params>| {
+                crate::crm::sharing::pages::remove(e, pg, ids, f)
+            },
+        ),
+    )
+    .route(
         &at("/{id}/tags/{tag}/remove"),
         web::post().to(
             move |pg: Page, ids: web::Path<(String, String)>, f: Form<Params>| {

@@ -16,6 +16,7 @@ pub mod roles;
 pub mod search;
 pub mod seed;
 pub mod settings;
+pub mod sharing;
 pub mod tags;
 pub mod users;
 pub mod views;

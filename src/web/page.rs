@@ -95,22 +95,42 @@ impl Page {
         self.user.as_ref().ok_or(AppError::SignInRequired)
     }
 
-    /// Whose records of `area` the signed-in user's role lets them `action` (see
-    /// `auth::scope`).
+    /// Which records of `area` the signed-in user may `action`: their role's data scope,
+    /// plus records shared with them or their department for viewing or editing (see
+    /// `auth::scope`, `crm::sharing`).
     pub async fn scope(
         &self,
         area: crate::auth::Area,
         action: crate::auth::Action,
     ) -> Result<crate::auth::scope::Scope, AppError> {
         use crate::auth::scope::Scope;
+        use crate::auth::{Action, Level};
         let me = self.user()?;
         let (id, level) = (me.id, me.level(area, action));
-        match Scope::without_lookup(id, level) {
-            Some(s) => Ok(s),
-            None => {
+        let shares = match action {
+            _ if matches!(level, Level::None | Level::All) || !area.owned() => None,
+            Action::View => Some(false),
+            Action::Edit => Some(true),
+            _ => None,
+        };
+        match (Scope::without_lookup(id, level), shares) {
+            (Some(s), None) => Ok(s),
+            (known, shares) => {
                 self.state
                     .db
-                    .read(move |c| Ok(Scope::of(c, id, level)?))
+                    .read(move |c| {
+                        let scope = match known {
+                            Some(s) => s,
+                            None => Scope::of(c, id, level)?,
+                        };
+                        let shared = match shares {
+                            Some(edit) => {
+                                crate::crm::sharing::store::shared_ids(c, id, area.as_str(), edit)?
+                            }
+                            None => Vec::new(),
+                        };
+                        Ok(scope.with_shared(shared))
+                    })
                     .await
             }
         }

@@ -17,4 +17,5 @@ mod roles;
 mod scopes;
 mod sessions;
 mod setup;
+mod sharing;
 mod users;

@@ -393,6 +393,7 @@ pub fn merge(tx: &mut Tx<'_>, entity: &Entity, from: i64, into: i64) -> Result<(
     }
     store::update(tx.conn(), entity, into, dst.version, &values)?;
     store::move_children(tx.conn(), entity, from, into)?;
+    crate::crm::sharing::store::move_to(tx.conn(), entity.table, from, into)?;
     tx.audit(event)?;
     let now = crate::db::now();
     store::set_deleted(tx.conn(), entity, from, Some(&now), tx.actor().user_id)?;

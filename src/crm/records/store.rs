@@ -250,6 +250,8 @@ pub struct ListQuery {
     pub after: Option<(String, i64)>,
     /// Only records owned by these users (the viewer's data scope); `None` for all.
     pub owners: Option<Vec<i64>>,
+    /// With `owners`: these records too (shared with the viewer).
+    pub shared: Vec<i64>,
 }
 
 /// One page of live records and whether more follow.
@@ -275,8 +277,19 @@ pub fn list(
         sql.push_str(" AND r.owner_id = ?");
         args.push(SqlValue::Integer(o));
     }
+    let json =
+        |ids: &[i64]| SqlValue::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
     match q.owners.as_deref() {
         None => {}
+        // Records shared with the viewer widen the filter (off the owner index's fast path,
+        // which only a viewer with shares leaves).
+        Some(owners) if !q.shared.is_empty() => {
+            sql.push_str(
+                " AND (+r.owner_id IN (SELECT value FROM json_each(?)) OR r.id IN (SELECT value FROM json_each(?)))",
+            );
+            args.push(json(owners));
+            args.push(json(&q.shared));
+        }
         Some([one]) => {
             sql.push_str(" AND r.owner_id = ?");
             args.push(SqlValue::Integer(*one));
@@ -286,9 +299,7 @@ pub fn list(
             // team: the sort index is walked instead and owners filter it, which stops after
             // one page however deep the page is.
             sql.push_str(" AND +r.owner_id IN (SELECT value FROM json_each(?))");
-            args.push(SqlValue::Text(
-                serde_json::to_string(many).unwrap_or_else(|_| "[]".into()),
-            ));
+            args.push(json(many));
         }
     }
     for (column, value) in &q.fields {

@@ -46,6 +46,7 @@ pub fn purge(tx: &mut Tx<'_>, entity: &Entity, id: i64) -> Result<(), AppError> 
         return Err(AppError::Conflict("record.error.not_in_trash".into()));
     }
     store::purge(tx.conn(), entity, id)?;
+    crate::crm::sharing::store::delete_for(tx.conn(), entity.table, id)?;
     let mut event = Event::new(&format!("{}.purge", entity.kind)).entity(entity.kind, id);
     for f in entity.fields {
         let before = rec.values.get(f.name).cloned().unwrap_or_default();

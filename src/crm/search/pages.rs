@@ -31,16 +31,8 @@ pub async fn search(page: Page, q: web::Query<SearchQuery>) -> Result<HttpRespon
     let query: String = q.q.chars().take(100).collect();
     let term = query.clone();
     let reach = Reach {
-        companies: page
-            .scope(COMPANIES.area, Action::View)
-            .await?
-            .owners()
-            .map(<[i64]>::to_vec),
-        contacts: page
-            .scope(CONTACTS.area, Action::View)
-            .await?
-            .owners()
-            .map(<[i64]>::to_vec),
+        companies: page.scope(COMPANIES.area, Action::View).await?,
+        contacts: page.scope(CONTACTS.area, Action::View).await?,
     };
     let hits = page
         .state

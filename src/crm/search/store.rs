@@ -1,6 +1,7 @@
 //! SQL for the search index and for running searches.
 
 use super::Query;
+use crate::auth::scope::Scope;
 use crate::crm::records::Entity;
 use crate::crm::records::store::{self as records, Record};
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
@@ -61,18 +62,28 @@ fn by_name_prefix(
     e: &Entity,
     prefix: &str,
     limit: usize,
-    owners: Option<&[i64]>,
+    scope: &Scope,
 ) -> rusqlite::Result<Vec<i64>> {
     let upper = format!("{prefix}\u{10FFFF}");
     use rusqlite::types::Value as SqlValue;
-    let (filter, owners) = match owners {
-        None => ("", SqlValue::Null),
+    let (filter, owners, shared) = match (scope.owners(), scope.shared()) {
+        (None, _) => ("", SqlValue::Null, SqlValue::Null),
+        (Some(o), s) if !s.is_empty() => (
+            " AND (+owner_id IN (SELECT value FROM json_each(?4)) OR id IN (SELECT value FROM json_each(?5)))",
+            json(o),
+            json(s),
+        ),
         // One owner: straight from the (owner, name) index.
-        Some([one]) => (" AND owner_id = ?4", SqlValue::Integer(*one)),
-        Some(o) => (
+        (Some([one]), _) => (
+            " AND owner_id = ?4 AND ?5 IS NULL",
+            SqlValue::Integer(*one),
+            SqlValue::Null,
+        ),
+        (Some(o), _) => (
             // Walk the name index and filter by owner (see `records::store::list`).
-            " AND +owner_id IN (SELECT value FROM json_each(?4))",
-            SqlValue::Text(serde_json::to_string(o).unwrap_or_else(|_| "[]".into())),
+            " AND +owner_id IN (SELECT value FROM json_each(?4)) AND ?5 IS NULL",
+            json(o),
+            SqlValue::Null,
         ),
     };
     let sql = format!(
@@ -85,7 +96,7 @@ fn by_name_prefix(
             .collect()
     } else {
         stmt.query_map(
-            rusqlite::params![prefix, upper, limit as i64, owners],
+            rusqlite::params![prefix, upper, limit as i64, owners, shared],
             |r| r.get(0),
         )?
         .collect()
@@ -97,48 +108,66 @@ fn by_name_prefix(
 /// large team's records in the first batch and a single rep's among hundreds of owners.
 const SCOPED_BATCHES: usize = 5;
 
-/// Which of `ids` are owned by one of `owners`.
+fn json(ids: &[i64]) -> rusqlite::types::Value {
+    rusqlite::types::Value::Text(serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()))
+}
+
+/// Which of `ids` the scope reaches (owned by one of its owners, or shared).
 fn owned_by(
     conn: &Connection,
     e: &Entity,
     ids: &[i64],
-    owners: &[i64],
+    scope: &Scope,
 ) -> rusqlite::Result<Vec<i64>> {
+    let Some(owners) = scope.owners() else {
+        return Ok(ids.to_vec());
+    };
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let sql = format!(
         "SELECT id FROM {} WHERE id IN (SELECT value FROM json_each(?1))
-           AND +owner_id IN (SELECT value FROM json_each(?2))",
+           AND (+owner_id IN (SELECT value FROM json_each(?2))
+                OR id IN (SELECT value FROM json_each(?3)))",
         e.table
     );
-    let json = |v: &[i64]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(&sql)?;
-    stmt.query_map(rusqlite::params![json(ids), json(owners)], |r| r.get(0))?
-        .collect()
+    stmt.query_map(
+        rusqlite::params![json(ids), json(owners), json(scope.shared())],
+        |r| r.get(0),
+    )?
+    .collect()
 }
 
-/// Whose records a search may return, per entity: `None` for everyone's, otherwise the
-/// owners (none at all when empty): the viewer's data scopes.
-#[derive(Debug, Clone, Default)]
+/// Which records a search may return, per entity: the viewer's view scopes.
+#[derive(Debug, Clone)]
 pub struct Reach {
     /// Companies.
-    pub companies: Option<Vec<i64>>,
+    pub companies: Scope,
     /// Contacts.
-    pub contacts: Option<Vec<i64>>,
+    pub contacts: Scope,
+}
+
+impl Default for Reach {
+    fn default() -> Self {
+        Reach {
+            companies: Scope::All,
+            contacts: Scope::All,
+        }
+    }
 }
 
 impl Reach {
-    fn of(&self, e: &Entity) -> Option<&[i64]> {
+    fn of(&self, e: &Entity) -> &Scope {
         if e.table == "companies" {
-            self.companies.as_deref()
+            &self.companies
         } else {
-            self.contacts.as_deref()
+            &self.contacts
         }
     }
 
     fn scoped(&self) -> bool {
-        self.companies.is_some() || self.contacts.is_some()
+        self.companies != Scope::All || self.contacts != Scope::All
     }
 }
 
@@ -157,7 +186,7 @@ pub fn search(
     if let Query::Words(_) = query {
         let prefix = q.trim();
         for e in [&COMPANIES, &CONTACTS] {
-            if reach.of(e).is_some_and(<[i64]>::is_empty) {
+            if reach.of(e).is_empty() {
                 continue;
             }
             for id in by_name_prefix(conn, e, prefix, limit / 2, reach.of(e))? {
@@ -208,10 +237,7 @@ pub fn search(
                 .filter(|h| h.0.table == e.table)
                 .map(|h| h.1)
                 .collect();
-            let ids = match reach.of(e) {
-                None => ids,
-                Some(owners) => owned_by(conn, e, &ids, owners)?,
-            };
+            let ids = owned_by(conn, e, &ids, reach.of(e))?;
             allowed.extend(ids.into_iter().map(|id| (e.table, id)));
         }
         hits.extend(

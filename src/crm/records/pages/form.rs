@@ -205,7 +205,7 @@ pub async fn create(
             let duplicates = duplicates
                 .into_iter()
                 .map(|d| {
-                    if scope.allows(d.owner_id) {
+                    if scope.allows_record(d.owner_id, d.id) {
                         context! { id => d.id, name => d.name, owner => d.owner_name }
                     } else {
                         context! { hidden => true, owner => d.owner_name }

@@ -193,6 +193,7 @@ pub async fn list(
     let scope = page.scope(e.area, Action::View).await?;
     let query = ListQuery {
         owners: scope.owners().map(<[i64]>::to_vec),
+        shared: scope.shared().to_vec(),
         fields: field_filter,
         custom: custom_filter,
         status: get("status"),

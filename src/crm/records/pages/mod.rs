@@ -131,15 +131,16 @@ pub async fn live_record(
         .db
         .read(move |c| Ok(super::store::get(c, e, id)?))
         .await?;
+    let (owner, id) = (owner_of(&rec), rec.id);
     if rec.deleted_at.is_some()
         || !page
             .scope(e.area, Action::View)
             .await?
-            .allows(owner_of(&rec))
+            .allows_record(owner, id)
     {
         return Err(AppError::NotFound);
     }
-    if action != Action::View && !page.scope(e.area, action).await?.allows(owner_of(&rec)) {
+    if action != Action::View && !page.scope(e.area, action).await?.allows_record(owner, id) {
         return Err(AppError::Forbidden);
     }
     Ok(rec)

@@ -4,7 +4,6 @@ use super::super::Entity;
 use super::super::store::{self, ListQuery};
 use super::*;
 use crate::audit::store as audit;
-use crate::auth::scope::Scope;
 use crate::auth::{Action, Permission};
 use crate::crm::followups::store as followups;
 use crate::crm::followups::{ActivityInput, FieldErrors as FollowupErrors};
@@ -36,10 +35,12 @@ pub async fn show_page(
     let scope = page.scope(e.area, Action::View).await?;
     let contacts_area = crate::crm::contacts::CONTACTS.area;
     let contact_scope = page.scope(contacts_area, Action::View).await?;
+    // No contacts at all for a role that may not see them: an owner nobody is.
     let owners = match &contact_scope {
-        Scope::Owners(ids) if ids.is_empty() => Some(vec![-1]),
+        s if s.is_empty() => Some(vec![-1]),
         s => s.owners().map(<[i64]>::to_vec),
     };
+    let shared = contact_scope.shared().to_vec();
     let (
         rec,
         contacts,
@@ -58,6 +59,7 @@ pub async fn show_page(
                     company_id: Some(id),
                     sort: "name",
                     owners,
+                    shared,
                     ..Default::default()
                 };
                 // The first contacts by name; the list page has them all.
@@ -108,12 +110,28 @@ pub async fn show_page(
     if rec.deleted_at.is_some() && !me.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
-    if !scope.allows(owner_of(&rec)) {
+    if !scope.allows_record(owner_of(&rec), rec.id) {
         return Err(AppError::NotFound);
     }
     let owner = owner_of(&rec);
-    let can_edit =
-        rec.deleted_at.is_none() && page.scope(e.area, Action::Edit).await?.allows(owner);
+    let edit_scope = page.scope(e.area, Action::Edit).await?;
+    let can_edit = rec.deleted_at.is_none() && edit_scope.allows_record(owner, rec.id);
+    // Only those who may edit it by their role share it (not those it is shared with).
+    let can_share = rec.deleted_at.is_none() && edit_scope.allows(owner);
+    let (record_id, table) = (rec.id, e.table);
+    let (shares, share_targets) = page
+        .state
+        .db
+        .read(move |c| {
+            Ok((
+                crate::crm::sharing::store::for_record(c, table, record_id)?,
+                (
+                    crate::crm::users::store::active_names(c)?,
+                    crate::crm::departments::store::all(c)?,
+                ),
+            ))
+        })
+        .await?;
     let can_delete = page.scope(e.area, Action::Delete).await?.allows(owner);
     let rules = me.access.rules(e.area);
     let mut rec = rec;
@@ -141,7 +159,7 @@ pub async fn show_page(
     // Duplicates the user may not see are not shown here (the create form names their owner).
     let duplicates: Vec<_> = duplicates
         .into_iter()
-        .filter(|d| scope.allows(d.owner_id))
+        .filter(|d| scope.allows_record(d.owner_id, d.id))
         .collect();
     let (contacts, more_contacts) = contacts;
     let contacts: Vec<Value> = contacts
@@ -165,7 +183,7 @@ pub async fn show_page(
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
-            can_edit, can_delete, can_share => false,
+            can_edit, can_delete, can_share, shares, share_users => share_targets.0, share_departments => share_targets.1,
             can_add_contact => me.level(contacts_area, Action::Create) != crate::auth::Level::None,
             notice => page.notice(),
         },
