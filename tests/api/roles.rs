@@ -203,9 +203,38 @@ async fn field_rules_hold_on_forms_saves_pages_and_search() {
         found.contains(&format!("/contacts/{}", w.colleague_contact)),
         "admin finds it"
     );
+    // A change to nothing but the hidden notes leaves no trace in the rep's history.
+    let colleague = format!("/contacts/{}", w.colleague_contact);
+    let (_, form) = app.get_html(&format!("{colleague}/edit")).await;
+    let version = input_value(&form, "version");
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("{colleague}/edit"),
+            &[
+                ("name", "同事的客户"),
+                ("status", "lead"),
+                ("mobile", "13800000011"),
+                ("notes", "新的机密"),
+                ("owner_id", &app.user_id("col@huaxing.cn").to_string()),
+                ("version", &version),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = app.get_html_as(&w.rep, &colleague).await;
+    for key in ["action.contact.update"] {
+        assert!(
+            !page.contains(&text(key)) && !page.contains(&text_zh(key)),
+            "{key}"
+        );
+    }
     // The mobile is read-only, not hidden: shown and findable.
     let (_, found) = app.get_html_as(&w.rep, "/search?q=00000011").await;
-    assert!(found.contains(&format!("/contacts/{}", w.colleague_contact)));
+    assert!(
+        unescape(&found).contains(&format!("/contacts/{}\"", w.colleague_contact)),
+        "{found}"
+    );
 }
 
 #[tokio::test]

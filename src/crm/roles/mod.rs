@@ -48,16 +48,19 @@ pub fn access_of(conn: &rusqlite::Connection, key: &str) -> Result<Option<Access
 
 /// Reads the editor's form on top of `start`: `g.AREA.ACTION` = level and
 /// `f.AREA.FIELD` = `hidden` / `readonly` / empty. Fields a role can have rules on are
-/// given by `fields` per area; anything else submitted is ignored.
+/// given by `fields` per area; anything else submitted is ignored. On errors the choices
+/// read so far come back with them, so the form keeps what the administrator chose.
 pub fn parse(
     form: &HashMap<String, String>,
     start: &Access,
     fields: &dyn Fn(Area) -> Vec<String>,
-) -> Result<(String, Access), FieldErrors> {
+) -> Result<(String, Access), (FieldErrors, Access)> {
     let mut errors = FieldErrors::new();
     let name = form.get("name").map(|s| s.trim()).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 60 {
         errors.insert("name".into(), "roles.error.name".into());
+    } else if built_in_name(name) {
+        errors.insert("name".into(), "roles.error.name_built_in".into());
     }
     let mut access = start.clone();
     for area in Area::ALL.into_iter().filter(|a| a.available()) {
@@ -97,8 +100,20 @@ pub fn parse(
     if errors.is_empty() {
         Ok((name.to_string(), access))
     } else {
-        Err(errors)
+        Err((errors, access))
     }
+}
+
+/// Whether a name is a built-in role's, in any language (two roles named 销售 in the user
+/// form would be a trap).
+fn built_in_name(name: &str) -> bool {
+    use crate::web::i18n::Lang;
+    Role::ALL.iter().any(|r| {
+        Lang::ALL.iter().any(|l| {
+            l.tr(&format!("role.{}", r.as_str()))
+                .eq_ignore_ascii_case(name)
+        }) || r.as_str().eq_ignore_ascii_case(name)
+    })
 }
 
 /// Adds before/after of every grant and field rule that differs.
@@ -178,12 +193,12 @@ pub fn delete(tx: &mut Tx<'_>, key: &str) -> Result<(), AppError> {
         return Err(AppError::invalid("role", "roles.error.in_use"));
     }
     store::delete(tx.conn(), old.id)?;
-    let event = Event::new("role.delete").entity("role", old.id).change(
+    // Its grants are in its history (create and update entries); the deletion names it.
+    tx.audit(Event::new("role.delete").entity("role", old.id).change(
         "name",
         old.name.as_str(),
         None::<String>,
-    );
-    tx.audit(diff(event, &old.access, &Access::default()))?;
+    ))?;
     Ok(())
 }
 
@@ -227,8 +242,19 @@ mod tests {
             &start,
             &fields,
         );
-        let errors = bad.err().unwrap_or_default();
+        let (errors, kept) = bad.err().unwrap_or_default();
         assert!(errors.contains_key("name") && errors.contains_key("g.contacts.edit"));
+        assert_eq!(kept.level(Area::Deals, Action::Edit), Level::Own);
+        let taken = parse(&form(&[("name", "销售")]), &start, &fields);
+        assert_eq!(
+            taken
+                .err()
+                .unwrap_or_default()
+                .0
+                .get("name")
+                .map(String::as_str),
+            Some("roles.error.name_built_in")
+        );
     }
 
     #[test]

@@ -72,7 +72,10 @@ pub async fn list(page: Page) -> Result<HttpResponse, AppError> {
         .iter()
         .map(|r| context! { users => count(&r.key), ..Value::from_serialize(r) })
         .collect();
-    page.render("roles/list.html", context! { built_in, custom })
+    page.render(
+        "roles/list.html",
+        context! { built_in, custom, notice => page.notice() },
+    )
 }
 
 struct Editor {
@@ -87,10 +90,23 @@ struct Editor {
 
 async fn render(page: &Page, e: Editor, fresh: bool) -> Result<HttpResponse, AppError> {
     let access = e.access.clone();
-    let areas = page.state.db.read(move |c| matrix(c, &access)).await?;
+    let based = e.based_on.clone();
+    let (areas, based_on_name) = page
+        .state
+        .db
+        .read(move |c| {
+            let name = match Role::parse(&based) {
+                Some(_) => None,
+                None => store::find(c, &based)?.map(|r| r.name),
+            };
+            Ok((matrix(c, &access)?, name))
+        })
+        .await?;
+    let based_on_name = based_on_name.unwrap_or_else(|| page.tr(&format!("role.{}", e.based_on)));
     let ctx = context! {
         key => e.key, based_on => e.based_on, name => e.name, version => e.version,
-        built_in => e.built_in, errors => e.errors, areas,
+        built_in => e.built_in, errors => e.errors, areas, based_on_name,
+        notice => page.notice(),
     };
     page.render_form("roles/edit.html", ctx, fresh)
 }
@@ -130,7 +146,7 @@ async fn parse(
     page: &Page,
     form: Params,
     start: Access,
-) -> Result<Result<(String, Access), super::FieldErrors>, AppError> {
+) -> Result<Result<(String, Access), (super::FieldErrors, Access)>, AppError> {
     page.state
         .db
         .read(move |c| {
@@ -160,14 +176,14 @@ pub async fn create(page: Page, Form(form): Form<Params>) -> Result<HttpResponse
         .ok_or(AppError::NotFound)?;
     let (name, access) = match parse(&page, form.clone(), start.clone()).await? {
         Ok(v) => v,
-        Err(errors) => {
+        Err((errors, access)) => {
             let name = form.get("name").cloned().unwrap_or_default();
             let e = Editor {
                 key: None,
                 based_on,
                 name,
                 version: 0,
-                access: start,
+                access,
                 built_in: false,
                 errors,
             };
@@ -262,7 +278,7 @@ pub async fn update(
     };
     let (name, access) = match parse(&page, form.clone(), row.access.clone()).await? {
         Ok(v) => v,
-        Err(errors) => return render(&page, editor(row.access.clone(), errors), false).await,
+        Err((errors, access)) => return render(&page, editor(access, errors), false).await,
     };
     let (k, n, a) = (key.clone(), name, access.clone());
     let result = page

@@ -204,6 +204,32 @@ pub fn search(
             x,
         ),
     };
+    // A user who sees the records of a few people: matches are streamed newest first and
+    // kept when they are in the (index-read) set of those people's records.
+    if let Some(sets) = small_reach(conn, reach)? {
+        let all = sql.replace(" AND rowid < ?3", "").replace(" LIMIT ?2", "");
+        let mut stmt = conn.prepare_cached(&all)?;
+        let mut rows = stmt.query([expr])?;
+        let mut seen: std::collections::HashSet<(&str, i64)> =
+            hits.iter().map(|(e, id)| (e.table, *id)).collect();
+        let mut looked = 0;
+        while let Some(row) = rows.next()? {
+            looked += 1;
+            if hits.len() >= limit || looked > STREAM_CAP {
+                break;
+            }
+            let (e, id) = entity_of(row.get(0)?);
+            let set = if e.table == "companies" {
+                &sets.0
+            } else {
+                &sets.1
+            };
+            if set.contains(&id) && seen.insert((e.table, id)) {
+                hits.push((e, id));
+            }
+        }
+        return load(conn, hits, limit);
+    }
     let mut stmt = conn.prepare_cached(sql)?;
     // Unscoped: one batch of `limit`. Scoped: batches until enough of the user's own
     // records are found or a bounded number of matches was looked at.
@@ -249,6 +275,50 @@ pub fn search(
             break;
         }
     }
+    load(conn, hits, limit)
+}
+
+/// Matches looked at, at most, when streaming for a small reach.
+const STREAM_CAP: usize = 400_000;
+
+/// Owners at most in a reach whose record ids are read into memory for a search.
+const SMALL_TEAM: usize = 20;
+
+type IdSet = std::collections::HashSet<i64>;
+
+/// For a user who sees only the records of a few owners (and some shared ones), the ids of
+/// those records per entity; `None` when the reach is wider.
+fn small_reach(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<(IdSet, IdSet)>> {
+    let mut sets = Vec::with_capacity(2);
+    for e in [&COMPANIES, &CONTACTS] {
+        let scope = reach.of(e);
+        let Some(owners) = scope.owners().filter(|o| o.len() <= SMALL_TEAM) else {
+            return Ok(None);
+        };
+        let mut set: IdSet = scope.shared().iter().copied().collect();
+        let sql = format!(
+            "SELECT id FROM {} WHERE owner_id = ?1 AND deleted_at IS NULL",
+            e.table
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        for owner in owners {
+            for id in stmt.query_map([owner], |r| r.get(0))? {
+                set.insert(id?);
+            }
+        }
+        sets.push(set);
+    }
+    let contacts = sets.pop().unwrap_or_default();
+    let companies = sets.pop().unwrap_or_default();
+    Ok(Some((companies, contacts)))
+}
+
+/// Reads the records of the first `limit` hits, in hit order.
+fn load(
+    conn: &Connection,
+    mut hits: Vec<(&'static Entity, i64)>,
+    limit: usize,
+) -> rusqlite::Result<Vec<(&'static Entity, Record)>> {
     hits.truncate(limit);
     // Two queries for all hits, not one per hit.
     let ids = |table: &str| -> Vec<i64> {
@@ -347,6 +417,44 @@ mod tests {
         assert_eq!(names(&conn, "0013"), vec!["张伟"]);
         assert_eq!(names(&conn, "1234"), vec!["Zhang Wei", "王张"]);
         assert_eq!(names(&conn, "138 0013 8000"), vec!["张伟"]);
+    }
+
+    #[test]
+    fn a_small_reach_finds_only_its_owners_and_shared_records() {
+        let conn = setup();
+        conn.execute("INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES ('a@x.cn', 'A', 'sales', 'x', 't', 't')", []).unwrap();
+        conn.execute("UPDATE contacts SET owner_id = 1 WHERE name = '王张'", [])
+            .unwrap();
+        let mine = Scope::owners_only(vec![1]);
+        let reach = Reach {
+            companies: mine.clone(),
+            contacts: mine.clone(),
+        };
+        let found = |reach: &Reach, q: &str| -> Vec<String> {
+            search(&conn, q, 20, reach)
+                .unwrap()
+                .into_iter()
+                .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(found(&reach, "张"), vec!["王张"]);
+        assert_eq!(found(&reach, "1234"), vec!["王张"]);
+        let shared = Reach {
+            companies: mine.clone(),
+            contacts: mine.with_shared(vec![1]),
+        };
+        assert_eq!(found(&shared, "张"), vec!["张伟", "王张"]);
+        let none = Scope::owners_only(vec![]);
+        assert!(
+            found(
+                &Reach {
+                    companies: none.clone(),
+                    contacts: none
+                },
+                "张"
+            )
+            .is_empty()
+        );
     }
 
     #[test]

@@ -10,23 +10,21 @@ use actix_web::{HttpResponse, web};
 use minijinja::context;
 use serde::Deserialize;
 
-/// The role choices as (key, label): the built-in roles, then custom ones by name.
-async fn roles(page: &Page) -> Result<Vec<(String, String)>, AppError> {
+/// The role choices as (key, label, custom): the built-in roles, then custom ones by name.
+async fn roles(page: &Page) -> Result<Vec<(String, String, bool)>, AppError> {
     let custom = page
         .state
         .db
         .read(|c| Ok(crate::crm::roles::store::list(c)?))
         .await?;
-    let mut out: Vec<(String, String)> = Role::ALL
+    let mut out: Vec<(String, String, bool)> = Role::ALL
         .iter()
         .map(|r| {
-            (
-                r.as_str().to_string(),
-                page.tr(&format!("role.{}", r.as_str())),
-            )
+            let label = page.tr(&format!("role.{}", r.as_str()));
+            (r.as_str().to_string(), label, false)
         })
         .collect();
-    out.extend(custom.into_iter().map(|r| (r.key, r.name)));
+    out.extend(custom.into_iter().map(|r| (r.key, r.name, true)));
     Ok(out)
 }
 
@@ -65,7 +63,10 @@ pub async fn new_form(page: Page) -> Result<HttpResponse, AppError> {
     };
     page.render(
         "users/form.html",
-        context! { input, errors => FieldErrors::new(), roles => roles(&page).await?, editing => false },
+        context! {
+            input, errors => FieldErrors::new(), roles => roles(&page).await?, editing => false,
+            min_password => page.state.config.security.min_password_length,
+        },
     )
 }
 

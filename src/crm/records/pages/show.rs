@@ -145,15 +145,19 @@ pub async fn show_page(
         .filter(|f| hidden.contains(&format!("custom.{}", f.key)))
         .map(|f| f.label.clone())
         .collect();
+    // An entry that only changed hidden fields is left out whole: an empty one would still
+    // tell that something changed.
     let history: Vec<Value> = history
         .iter()
-        .map(|entry| {
-            let changes: Vec<_> = entry
-                .parsed_changes()
+        .filter_map(|entry| {
+            let all = entry.parsed_changes();
+            let any = !all.is_empty();
+            let changes: Vec<_> = all
                 .into_iter()
                 .filter(|c| !hidden.contains(&c.field) && !hidden_labels.contains(&c.field))
                 .collect();
-            context! { changes, ..Value::from_serialize(entry) }
+            (!changes.is_empty() || !any)
+                .then(|| context! { changes, ..Value::from_serialize(entry) })
         })
         .collect();
     // Duplicates the user may not see are not shown here (the create form names their owner).
