@@ -143,7 +143,7 @@ pub async fn download(page: Page, id: web::Path<String>) -> Result<HttpResponse,
     if !page
         .scope(e.area, Action::View)
         .await?
-        .allows_record(crate::crm::records::pages::owner_of(&rec), rec.id)
+        .allows_record(rec.owner(), rec.id)
     {
         return Err(AppError::NotFound);
     }

@@ -30,6 +30,13 @@ pub struct Record {
     pub industry_name: Option<String>,
 }
 
+impl Record {
+    /// The record's owner.
+    pub fn owner(&self) -> Option<i64> {
+        self.values.get("owner_id").and_then(Value::as_i64)
+    }
+}
+
 fn to_json(v: SqlValue) -> Value {
     match v {
         SqlValue::Null => Value::Null,

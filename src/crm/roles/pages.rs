@@ -129,11 +129,10 @@ pub async fn new_form(page: Page, q: web::Query<FromQuery>) -> Result<HttpRespon
         .read(move |c| super::access_of(c, &key))
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = String::new();
     let e = Editor {
         key: None,
         based_on: from,
-        name,
+        name: String::new(),
         version: 0,
         access,
         built_in: false,
@@ -174,20 +173,20 @@ pub async fn create(page: Page, Form(form): Form<Params>) -> Result<HttpResponse
         .read(move |c| super::access_of(c, &key))
         .await?
         .ok_or(AppError::NotFound)?;
-    let (name, access) = match parse(&page, form.clone(), start.clone()).await? {
+    let editor = |name: String, access: Access, errors| Editor {
+        key: None,
+        based_on: based_on.clone(),
+        name,
+        version: 0,
+        access,
+        built_in: false,
+        errors,
+    };
+    let (name, access) = match parse(&page, form.clone(), start).await? {
         Ok(v) => v,
         Err((errors, access)) => {
             let name = form.get("name").cloned().unwrap_or_default();
-            let e = Editor {
-                key: None,
-                based_on,
-                name,
-                version: 0,
-                access,
-                built_in: false,
-                errors,
-            };
-            return render(&page, e, false).await;
+            return render(&page, editor(name, access, errors), false).await;
         }
     };
     let (n, a, b) = (name.clone(), access.clone(), based_on.clone());
@@ -199,16 +198,7 @@ pub async fn create(page: Page, Form(form): Form<Params>) -> Result<HttpResponse
     match result {
         Ok(key) => Ok(see_other(&format!("/admin/roles/{key}?notice=saved"))),
         Err(AppError::Validation { fields: errors, .. }) => {
-            let e = Editor {
-                key: None,
-                based_on,
-                name,
-                version: 0,
-                access,
-                built_in: false,
-                errors,
-            };
-            render(&page, e, false).await
+            render(&page, editor(name, access, errors), false).await
         }
         Err(other) => Err(other),
     }

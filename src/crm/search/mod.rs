@@ -46,46 +46,76 @@ pub enum Query {
     Digits(String),
 }
 
-/// Turns what the user typed into a safe FTS5 expression: CJK runs become phrases of single
-/// characters, other words become prefix terms, all of them required. Nothing the user types
-/// reaches FTS5 unquoted.
-pub fn parse(q: &str) -> Option<Query> {
+/// What a query is made of once read.
+#[derive(Debug, PartialEq, Eq)]
+enum Terms {
+    /// A phone number or part of one: at least three digits.
+    Digits(String),
+    /// Required terms: latin words (lower-cased, matched as prefixes) and runs of CJK
+    /// characters (matched as consecutive characters).
+    Words(Vec<Term>),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Term {
+    Word(String),
+    Run(Vec<String>),
+}
+
+/// Reads a query the way the index is written: CJK characters one by one, other letters
+/// and digits as words, everything else as a separator.
+fn terms(q: &str) -> Option<Terms> {
     let q = q.trim();
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let only_phone = q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
-    if only_phone && digits.len() >= 3 {
-        return Some(Query::Digits(quote(&digits)));
+    if q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && digits.len() >= 3 {
+        return Some(Terms::Digits(digits));
     }
-    let mut terms = Vec::new();
+    let mut out = Vec::new();
     let mut word = String::new();
-    let mut cjk = Vec::new();
-    let flush_word = |word: &mut String, terms: &mut Vec<String>| {
+    let mut run: Vec<String> = Vec::new();
+    let end_word = |word: &mut String, out: &mut Vec<Term>| {
         if !word.is_empty() {
-            terms.push(format!("{}*", quote(&word.to_lowercase())));
-            word.clear();
+            out.push(Term::Word(std::mem::take(word).to_lowercase()));
         }
     };
-    let flush_cjk = |cjk: &mut Vec<String>, terms: &mut Vec<String>| {
-        if !cjk.is_empty() {
-            terms.push(quote(&cjk.join(" ")));
-            cjk.clear();
+    let end_run = |run: &mut Vec<String>, out: &mut Vec<Term>| {
+        if !run.is_empty() {
+            out.push(Term::Run(std::mem::take(run)));
         }
     };
     for c in q.chars() {
         if is_cjk(c) {
-            flush_word(&mut word, &mut terms);
-            cjk.push(c.to_string());
+            end_word(&mut word, &mut out);
+            run.push(c.to_string());
         } else if c.is_alphanumeric() {
-            flush_cjk(&mut cjk, &mut terms);
+            end_run(&mut run, &mut out);
             word.push(c);
         } else {
-            flush_word(&mut word, &mut terms);
-            flush_cjk(&mut cjk, &mut terms);
+            end_word(&mut word, &mut out);
+            end_run(&mut run, &mut out);
         }
     }
-    flush_word(&mut word, &mut terms);
-    flush_cjk(&mut cjk, &mut terms);
-    (!terms.is_empty()).then(|| Query::Words(terms.join(" AND ")))
+    end_word(&mut word, &mut out);
+    end_run(&mut run, &mut out);
+    (!out.is_empty()).then_some(Terms::Words(out))
+}
+
+/// Turns what the user typed into a safe FTS5 expression: CJK runs become phrases of single
+/// characters, other words become prefix terms, all of them required. Nothing the user types
+/// reaches FTS5 unquoted.
+pub fn parse(q: &str) -> Option<Query> {
+    Some(match terms(q)? {
+        Terms::Digits(d) => Query::Digits(quote(&d)),
+        Terms::Words(t) => Query::Words(
+            t.iter()
+                .map(|t| match t {
+                    Term::Word(w) => format!("{}*", quote(w)),
+                    Term::Run(r) => quote(&r.join(" ")),
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
+    })
 }
 
 /// The words and phone digits a record is indexed under.
@@ -136,47 +166,19 @@ pub fn record_text(
 /// prefix of some token, every CJK run consecutive tokens, digits inside a phone's digits.
 /// Used to check a match against only the fields a user may see.
 pub fn matches(q: &str, words: &str, digits: &[String]) -> bool {
-    let q = q.trim();
-    let wanted: String = q.chars().filter(char::is_ascii_digit).collect();
-    if q.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) && wanted.len() >= 3 {
-        return digits.iter().any(|d| d.contains(&wanted));
-    }
     let tokens: Vec<String> = words
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let mut word = String::new();
-    let mut run: Vec<String> = Vec::new();
-    let mut ok = true;
-    let check_word = |w: &mut String, ok: &mut bool| {
-        if !w.is_empty() {
-            let l = w.to_lowercase();
-            *ok &= tokens.iter().any(|t| t.starts_with(&l));
-            w.clear();
-        }
-    };
-    let check_run = |run: &mut Vec<String>, ok: &mut bool| {
-        if !run.is_empty() {
-            *ok &= tokens.windows(run.len()).any(|w| w == run.as_slice());
-            run.clear();
-        }
-    };
-    for c in q.chars() {
-        if is_cjk(c) {
-            check_word(&mut word, &mut ok);
-            run.push(c.to_string());
-        } else if c.is_alphanumeric() {
-            check_run(&mut run, &mut ok);
-            word.push(c);
-        } else {
-            check_word(&mut word, &mut ok);
-            check_run(&mut run, &mut ok);
-        }
+    match terms(q) {
+        None => false,
+        Some(Terms::Digits(d)) => digits.iter().any(|x| x.contains(&d)),
+        Some(Terms::Words(t)) => t.iter().all(|t| match t {
+            Term::Word(w) => tokens.iter().any(|tok| tok.starts_with(w.as_str())),
+            Term::Run(r) => tokens.windows(r.len()).any(|w| w == r.as_slice()),
+        }),
     }
-    check_word(&mut word, &mut ok);
-    check_run(&mut run, &mut ok);
-    ok
 }
 
 #[cfg(test)]

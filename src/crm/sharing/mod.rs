@@ -69,7 +69,7 @@ pub fn share(
             if u.disabled_at.is_some() {
                 return Err(AppError::invalid("target", "share.error.target"));
             }
-            if crate::crm::records::pages::owner_of(&rec) == Some(id) {
+            if rec.owner() == Some(id) {
                 return Err(AppError::invalid("target", "share.error.owner"));
             }
             u.name

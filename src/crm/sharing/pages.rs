@@ -4,7 +4,7 @@ use super::Target;
 use crate::auth::Action;
 use crate::auth::csrf::Form;
 use crate::crm::records::Entity;
-use crate::crm::records::pages::{Params, live_record, owner_of};
+use crate::crm::records::pages::{Params, live_record};
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_web::{HttpResponse, web};
@@ -22,7 +22,7 @@ pub async fn may_share(
 async fn shareable(page: &Page, e: &'static Entity, id: &str) -> Result<i64, AppError> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let rec = live_record(page, e, id, Action::View).await?;
-    if !may_share(page, e, owner_of(&rec)).await? {
+    if !may_share(page, e, rec.owner()).await? {
         return Err(AppError::Forbidden);
     }
     Ok(id)

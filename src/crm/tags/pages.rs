@@ -100,7 +100,7 @@ pub async fn bulk(
     let visible = |id: &i64| {
         found
             .get(id)
-            .is_some_and(|r| scope.allows_record(crate::crm::records::pages::owner_of(r), *id))
+            .is_some_and(|r| scope.allows_record(r.owner(), *id))
     };
     if !ids.iter().all(visible) {
         return Err(AppError::NotFound);

@@ -109,13 +109,6 @@ fn path_id(id: &str) -> Result<i64, AppError> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
-/// The record's owner.
-pub fn owner_of(rec: &Record) -> Option<i64> {
-    rec.values
-        .get("owner_id")
-        .and_then(serde_json::Value::as_i64)
-}
-
 /// A record that is not in the trash and that the user may `action`, or an error: what every
 /// action on a record starts from. Without the action at all it is 403; a record outside the
 /// scope of the action is 404 when the user cannot even see it, 403 when they can.
@@ -131,7 +124,7 @@ pub async fn live_record(
         .db
         .read(move |c| Ok(super::store::get(c, e, id)?))
         .await?;
-    let (owner, id) = (owner_of(&rec), rec.id);
+    let (owner, id) = (rec.owner(), rec.id);
     if rec.deleted_at.is_some()
         || !page
             .scope(e.area, Action::View)

@@ -35,11 +35,7 @@ pub async fn show_page(
     let scope = page.scope(e.area, Action::View).await?;
     let contacts_area = crate::crm::contacts::CONTACTS.area;
     let contact_scope = page.scope(contacts_area, Action::View).await?;
-    // No contacts at all for a role that may not see them: an owner nobody is.
-    let owners = match &contact_scope {
-        s if s.is_empty() => Some(vec![-1]),
-        s => s.owners().map(<[i64]>::to_vec),
-    };
+    let owners = contact_scope.owners().map(<[i64]>::to_vec);
     let shared = contact_scope.shared().to_vec();
     let (
         rec,
@@ -110,25 +106,31 @@ pub async fn show_page(
     if rec.deleted_at.is_some() && !me.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
-    if !scope.allows_record(owner_of(&rec), rec.id) {
+    if !scope.allows_record(rec.owner(), rec.id) {
         return Err(AppError::NotFound);
     }
-    let owner = owner_of(&rec);
+    let owner = rec.owner();
     let edit_scope = page.scope(e.area, Action::Edit).await?;
     let can_edit = rec.deleted_at.is_none() && edit_scope.allows_record(owner, rec.id);
     // Only those who may edit it by their role share it (not those it is shared with).
     let can_share = rec.deleted_at.is_none() && edit_scope.allows(owner);
     let (record_id, table) = (rec.id, e.table);
+    // Whom it could be shared with is only needed by those who may share it.
     let (shares, share_targets) = page
         .state
         .db
         .read(move |c| {
-            Ok((
-                crate::crm::sharing::store::for_record(c, table, record_id)?,
+            let targets = if can_share {
                 (
                     crate::crm::users::store::active_names(c)?,
                     crate::crm::departments::store::all(c)?,
-                ),
+                )
+            } else {
+                (Vec::new(), Vec::new())
+            };
+            Ok((
+                crate::crm::sharing::store::for_record(c, table, record_id)?,
+                targets,
             ))
         })
         .await?;
