@@ -220,8 +220,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/tasks/{id}/done",
             web::post().to(crm::followups::pages::done),
         );
+    cfg.configure(crm::deals::pages::routes);
+    cfg.configure(crm::notifications::pages::routes);
+    cfg.configure(crm::products::pages::routes)
+        .configure(crm::quotes::pages::routes);
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
+    records(cfg, &crm::deals::DEALS);
 }
 
 /// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.
@@ -372,6 +377,16 @@ pub fn spawn_housekeeping(state: web::Data<AppState>) {
                 Ok(n) if n > 0 => tracing::debug!(sessions = n, "Removed {n} expired sessions"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("Could not remove expired sessions: {e}"),
+            }
+            match crate::crm::notifications::jobs::run_due(&state.db, chrono::Utc::now()) {
+                Ok(r) if r.tasks_reminded + r.deals_stalled > 0 => tracing::info!(
+                    jobs.tasks = r.tasks_reminded,
+                    jobs.deals = r.deals_stalled,
+                    "Sent {} reminders and stalled-deal alerts",
+                    r.notifications
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("Could not send reminders and stalled-deal alerts: {e}"),
             }
             std::thread::sleep(Duration::from_secs(300));
         }

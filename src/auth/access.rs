@@ -71,7 +71,15 @@ impl Area {
 
     /// Records of this area exist in this version (the roles editor shows only these).
     pub fn available(self) -> bool {
-        matches!(self, Area::Companies | Area::Contacts | Area::Settings)
+        matches!(
+            self,
+            Area::Companies
+                | Area::Contacts
+                | Area::Deals
+                | Area::Quotes
+                | Area::Products
+                | Area::Settings
+        )
     }
 }
 

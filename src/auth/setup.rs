@@ -160,6 +160,7 @@ pub async fn submit(
             let id = users::create(tx, &admin, &hash)?;
             let profile = settings::save(tx, &profile)?;
             let seeded = crate::crm::industries::seed_defaults(tx.conn(), &profile.language)?;
+            let pipeline = crate::crm::deals::seed_defaults(tx.conn(), &profile.language)?;
             sessions::create(
                 tx.conn(),
                 &session_hash,
@@ -168,11 +169,12 @@ pub async fn submit(
                 Some(&ip),
                 &crate::db::now(),
             )?;
-            tx.audit(Event::new("setup.complete").entity("user", id).change(
-                "default_industries",
-                false,
-                seeded,
-            ))?;
+            tx.audit(
+                Event::new("setup.complete")
+                    .entity("user", id)
+                    .change("default_industries", false, seeded)
+                    .change("default_pipeline", false, pipeline),
+            )?;
             Ok(profile)
         })
         .await?;

@@ -4,13 +4,17 @@
 pub mod attachments;
 pub mod companies;
 pub mod contacts;
+pub mod deals;
 pub mod departments;
 pub mod fields;
 pub mod followups;
 pub mod health;
 pub mod home;
 pub mod industries;
+pub mod notifications;
 pub mod offboarding;
+pub mod products;
+pub mod quotes;
 pub mod records;
 pub mod roles;
 pub mod search;

@@ -93,6 +93,21 @@ const MIGRATIONS: &[Migration] = &[
         description: "custom roles and record sharing",
         sql: include_str!("migrations/0016_roles_and_shares.sql"),
     },
+    Migration {
+        version: 17,
+        description: "pipelines, deals and notifications",
+        sql: include_str!("migrations/0017_deals.sql"),
+    },
+    Migration {
+        version: 18,
+        description: "products and quotes",
+        sql: include_str!("migrations/0018_quotes.sql"),
+    },
+    Migration {
+        version: 19,
+        description: "task reminders",
+        sql: include_str!("migrations/0019_reminders.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

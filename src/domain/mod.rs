@@ -4,3 +4,6 @@ pub mod email;
 pub mod phone;
 
 pub use email::Email;
+pub mod money;
+
+pub use money::Money;

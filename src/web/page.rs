@@ -164,6 +164,11 @@ impl Page {
             .filter(|u| u.can(crate::auth::Permission::ManageBackups))
             .map(|_| crate::backup::scheduler::health(&self.state))
             .filter(|h| h.alert());
+        // The header bell's count: one capped COUNT on a partial index.
+        let unread = self
+            .user
+            .as_ref()
+            .and_then(|u| crate::crm::notifications::unread_badge(&self.state.db, u.id));
         context! {
             lang => self.lang.code(),
             user => self.user,
@@ -174,6 +179,7 @@ impl Page {
             tz => company.as_ref().map(|c| c.time_zone.clone()),
             langs => Lang::ALL.iter().map(|l| l.code()).collect::<Vec<_>>(),
             backup_alert,
+            unread,
         }
     }
 

@@ -66,7 +66,7 @@ pub fn attach(
 pub fn remove(tx: &mut Tx<'_>, id: i64) -> Result<(i64, i64), AppError> {
     let (meta, _) = store::get(tx.conn(), id)?;
     store::delete(tx.conn(), id)?;
-    let kind = if meta.kind == 0 { "company" } else { "contact" };
+    let kind = crate::crm::records::entity_by_code(meta.kind).map_or("company", |e| e.kind);
     tx.audit(
         Event::new(&format!("{kind}.detach"))
             .entity(kind, meta.record_id)

@@ -4,7 +4,6 @@ use crate::auth::csrf::{Form, token_ok};
 use crate::auth::{Action, Permission};
 use crate::crm::records::pages::Params;
 use crate::crm::records::{Entity, store as records};
-use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_multipart::Multipart;
@@ -125,11 +124,8 @@ pub async fn download(page: Page, id: web::Path<String>) -> Result<HttpResponse,
         .db
         .read(move |c| Ok(super::store::get(c, id)?))
         .await?;
-    let e: &'static Entity = if meta.kind == 0 {
-        &COMPANIES
-    } else {
-        &CONTACTS
-    };
+    let e: &'static Entity =
+        crate::crm::records::entity_by_code(meta.kind).ok_or(AppError::NotFound)?;
     me.require_level(e.area, Action::View)?;
     let record_id = meta.record_id;
     let rec = page
@@ -186,18 +182,15 @@ pub async fn delete(
         .db
         .read(move |c| Ok(super::store::get(c, id)?.0))
         .await?;
-    let e: &'static Entity = if meta.kind == 0 {
-        &COMPANIES
-    } else {
-        &CONTACTS
-    };
+    let e: &'static Entity =
+        crate::crm::records::entity_by_code(meta.kind).ok_or(AppError::NotFound)?;
     crate::crm::records::pages::live_record(&page, e, meta.record_id, Action::Edit).await?;
     let (kind, record) = page
         .state
         .db
         .write(page.actor(), move |tx| super::remove(tx, id))
         .await?;
-    let table = if kind == 0 { "companies" } else { "contacts" };
+    let table = crate::crm::records::entity_by_code(kind).map_or("companies", |e| e.table);
     Ok(see_other(&format!(
         "/{table}/{record}?notice=attachment_removed"
     )))

@@ -22,4 +22,6 @@ pub static COMPANIES: Entity = Entity {
         f("notes", Kind::LongText, false, false),
     ],
     sorts: &["updated_at", "created_at", "name"],
+    code: 0,
+    on_save: None,
 };

@@ -24,4 +24,6 @@ pub static CONTACTS: Entity = Entity {
         f("notes", Kind::LongText, false, false),
     ],
     sorts: &["updated_at", "created_at", "name"],
+    code: 1,
+    on_save: None,
 };

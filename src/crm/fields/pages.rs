@@ -31,7 +31,7 @@ pub struct FieldInput {
 impl FieldInput {
     fn parse(&self) -> Result<CustomField, BTreeMap<String, String>> {
         let mut errors = BTreeMap::new();
-        if !["companies", "contacts"].contains(&self.entity.as_str()) {
+        if !["companies", "contacts", "deals"].contains(&self.entity.as_str()) {
             errors.insert("entity".into(), "record.error.choice".into());
         }
         let label = self.label.trim();
@@ -73,16 +73,18 @@ async fn render(
     errors: &BTreeMap<String, String>,
     fresh: bool,
 ) -> Result<HttpResponse, AppError> {
-    let (companies, contacts, required) = page
+    let (companies, contacts, deals, required) = page
         .state
         .db
         .read(|c| {
             Ok((
                 store::for_entity(c, "companies")?,
                 store::for_entity(c, "contacts")?,
+                store::for_entity(c, "deals")?,
                 (
                     store::required(c, "companies")?,
                     store::required(c, "contacts")?,
+                    store::required(c, "deals")?,
                 ),
             ))
         })
@@ -90,7 +92,8 @@ async fn render(
     let optional = |e: &crate::crm::records::Entity, on: &[String]| -> Vec<minijinja::Value> {
         e.fields
             .iter()
-            .filter(|f| !f.required)
+            // A lost reason is asked for exactly when a deal is lost, never otherwise.
+            .filter(|f| !f.required && f.name != "lost_reason")
             .map(|f| context! { name => f.name, on => on.iter().any(|r| r == f.name) })
             .collect()
     };
@@ -103,10 +106,11 @@ async fn render(
             "contacts",
             optional(&crate::crm::contacts::CONTACTS, &required.1),
         ),
+        ("deals", optional(&crate::crm::deals::DEALS, &required.2)),
     ];
     page.render_form(
         "fields/admin.html",
-        context! { companies, contacts, input, errors, kinds => KINDS, builtin, notice => page.notice() },
+        context! { companies, contacts, deals, input, errors, kinds => KINDS, builtin, notice => page.notice() },
         fresh,
     )
 }
@@ -184,6 +188,7 @@ pub async fn set_required(
     let def: &'static crate::crm::records::Entity = match entity.as_str() {
         "companies" => &crate::crm::companies::COMPANIES,
         "contacts" => &crate::crm::contacts::CONTACTS,
+        "deals" => &crate::crm::deals::DEALS,
         _ => return Err(AppError::invalid("entity", "record.error.choice")),
     };
     let chosen: Vec<String> = pairs

@@ -31,6 +31,8 @@ pub struct Subject {
     pub company_id: Option<i64>,
     /// The contact, if it is about a person.
     pub contact_id: Option<i64>,
+    /// The deal, if it is about one (with the deal's company and contact set too).
+    pub deal_id: Option<i64>,
 }
 
 /// The follow-up form.
@@ -128,6 +130,10 @@ pub fn log(
 ) -> Result<i64, AppError> {
     let by = tx.actor().user_id;
     let id = store::insert_activity(tx.conn(), subject, a, by)?;
+    if let Some(deal) = subject.deal_id {
+        // A follow-up is what keeps a deal from counting as stalled.
+        crate::crm::deals::store::followed_up(tx.conn(), deal)?;
+    }
     tx.audit(
         Event::new("activity.create")
             .entity("activity", id)

@@ -31,20 +31,23 @@ async fn subject(page: &Page, e: &'static Entity, id: i64) -> Result<(Subject, S
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    let subject = if e.table == "companies" {
-        Subject {
+    let get = |name: &str| rec.values.get(name).and_then(serde_json::Value::as_i64);
+    let subject = match e.code {
+        0 => Subject {
             company_id: Some(id),
             contact_id: None,
-        }
-    } else {
-        let company = rec
-            .values
-            .get("company_id")
-            .and_then(serde_json::Value::as_i64);
-        Subject {
-            company_id: company,
+            deal_id: None,
+        },
+        2 => Subject {
+            company_id: get("company_id"),
+            contact_id: get("contact_id"),
+            deal_id: Some(id),
+        },
+        _ => Subject {
+            company_id: get("company_id"),
             contact_id: Some(id),
-        }
+            deal_id: None,
+        },
     };
     Ok((subject, name))
 }
@@ -140,7 +143,7 @@ pub async fn done(
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (assignee, (is_company, record)) = page
+    let (assignee, (code, record)) = page
         .state
         .db
         .read(move |c| Ok((store::task_assignee(c, id)?, store::task_record(c, id)?)))
@@ -148,11 +151,7 @@ pub async fn done(
     // The assignee may always tick off their task; anyone else needs to be able to edit
     // the record it belongs to.
     if assignee != Some(me.id) {
-        let e = if is_company {
-            &crate::crm::companies::COMPANIES
-        } else {
-            &crate::crm::contacts::CONTACTS
-        };
+        let e = crate::crm::records::entity_by_code(code).ok_or(AppError::NotFound)?;
         crate::crm::records::pages::live_record(&page, e, record, Action::Edit).await?;
     }
     let done = input.done != "0";

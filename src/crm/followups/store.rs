@@ -61,9 +61,9 @@ pub fn insert_activity(
     let now = crate::db::now();
     conn.execute(
         "INSERT INTO activities (company_id, contact_id, kind, outcome, body, occurred_at, next_follow_up,
-                                 created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6)",
-        params![s.company_id, s.contact_id, a.kind, a.outcome, a.body, now, a.next_follow_up.map(|d| d.to_string()), by],
+                                 created_by, created_at, deal_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9)",
+        params![s.company_id, s.contact_id, a.kind, a.outcome, a.body, now, a.next_follow_up.map(|d| d.to_string()), by, s.deal_id],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -79,9 +79,9 @@ pub fn insert_task(
 ) -> rusqlite::Result<i64> {
     let now = crate::db::now();
     conn.execute(
-        "INSERT INTO tasks (company_id, contact_id, title, due_date, assignee_id, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![s.company_id, s.contact_id, title, due.map(|d| d.to_string()), assignee, by, now],
+        "INSERT INTO tasks (company_id, contact_id, title, due_date, assignee_id, created_by, created_at, updated_at, deal_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+        params![s.company_id, s.contact_id, title, due.map(|d| d.to_string()), assignee, by, now, s.deal_id],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -121,10 +121,12 @@ pub fn task_assignee(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>
     })
 }
 
-/// The record a task belongs to: (is a company, its id).
-pub fn task_record(conn: &Connection, id: i64) -> rusqlite::Result<(bool, i64)> {
+/// The record a task belongs to: (its entity's code, its id). A deal's task is the deal's;
+/// otherwise a task with a company is the company's.
+pub fn task_record(conn: &Connection, id: i64) -> rusqlite::Result<(i64, i64)> {
     conn.query_row(
-        "SELECT company_id IS NOT NULL, coalesce(company_id, contact_id) FROM tasks WHERE id = ?1",
+        "SELECT CASE WHEN deal_id IS NOT NULL THEN 2 WHEN company_id IS NOT NULL THEN 0 ELSE 1 END,
+                coalesce(deal_id, company_id, contact_id) FROM tasks WHERE id = ?1",
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -138,18 +140,24 @@ pub fn set_task_done(conn: &Connection, id: i64, at: Option<&str>) -> rusqlite::
     )
 }
 
-/// Follow-ups of a company (including those with its contacts) or of a contact, newest first.
+/// The column that ties follow-ups and tasks to records of the entity with `code`.
+fn parent_column(code: i64) -> &'static str {
+    match code {
+        0 => "company_id",
+        2 => "deal_id",
+        _ => "contact_id",
+    }
+}
+
+/// Follow-ups of a company (including those with its contacts and on its deals), of a
+/// contact, or of a deal (entity `code`), newest first.
 pub fn activities(
     conn: &Connection,
-    company: bool,
+    code: i64,
     id: i64,
     limit: usize,
 ) -> rusqlite::Result<Vec<ActivityRow>> {
-    let filter = if company {
-        "a.company_id = ?1"
-    } else {
-        "a.contact_id = ?1"
-    };
+    let filter = format!("a.{} = ?1", parent_column(code));
     let sql = format!(
         "SELECT a.id, a.kind, a.outcome, a.body, a.occurred_at, a.next_follow_up,
                 (SELECT name FROM users WHERE id = a.created_by), a.contact_id,
@@ -173,13 +181,10 @@ pub fn activities(
     .collect()
 }
 
-/// Open tasks of a company (including its contacts') or of a contact, by due date.
-pub fn open_tasks(conn: &Connection, company: bool, id: i64) -> rusqlite::Result<Vec<TaskRow>> {
-    let filter = if company {
-        "t.company_id = ?1"
-    } else {
-        "t.contact_id = ?1"
-    };
+/// Open tasks of a company (including its contacts' and deals'), a contact or a deal
+/// (entity `code`), by due date.
+pub fn open_tasks(conn: &Connection, code: i64, id: i64) -> rusqlite::Result<Vec<TaskRow>> {
+    let filter = format!("t.{} = ?1", parent_column(code));
     let sql = format!(
         "SELECT {TASK_COLUMNS} FROM tasks t WHERE {filter} AND t.done_at IS NULL
          ORDER BY t.due_date IS NULL, t.due_date, t.id LIMIT 100"

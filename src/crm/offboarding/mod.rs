@@ -5,20 +5,22 @@ pub mod pages;
 pub mod store;
 
 use crate::audit::Event;
-use crate::crm::{companies::COMPANIES, contacts::CONTACTS, records};
+use crate::crm::{companies::COMPANIES, contacts::CONTACTS, deals::DEALS, records};
 use crate::db::Tx;
 use crate::error::AppError;
 pub use store::Holdings;
 
-/// Moves `from`'s companies, contacts and open tasks to `to`; returns what moved.
+/// Moves `from`'s companies, contacts, deals and open tasks to `to`; returns what moved.
 pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppError> {
     if from == to || !store::active(tx.conn(), to)? {
         return Err(AppError::invalid("to", "offboarding.error.target"));
     }
-    let companies = store::owned(tx.conn(), true, from)?;
+    let companies = store::owned(tx.conn(), &COMPANIES, from)?;
     records::assign(tx, &COMPANIES, &companies, to)?;
-    let contacts = store::owned(tx.conn(), false, from)?;
+    let contacts = store::owned(tx.conn(), &CONTACTS, from)?;
     records::assign(tx, &CONTACTS, &contacts, to)?;
+    let deals = store::owned(tx.conn(), &DEALS, from)?;
+    records::assign(tx, &DEALS, &deals, to)?;
     let tasks = store::open_tasks(tx.conn(), from)?;
     for (task, _) in &tasks {
         store::reassign_task(tx.conn(), *task, to)?;
@@ -32,6 +34,7 @@ pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppErro
         companies: companies.len() as i64,
         contacts: contacts.len() as i64,
         tasks: tasks.len() as i64,
+        deals: deals.len() as i64,
     };
     tx.audit(
         Event::new("user.transfer")
@@ -39,6 +42,7 @@ pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppErro
             .change("transferred_to", None::<i64>, to)
             .change("companies", 0, moved.companies)
             .change("contacts", 0, moved.contacts)
+            .change("deals", 0, moved.deals)
             .change("tasks", 0, moved.tasks),
     )?;
     Ok(moved)

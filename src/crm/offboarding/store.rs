@@ -10,6 +10,8 @@ pub struct Holdings {
     pub companies: i64,
     /// Contacts they own (not in the trash).
     pub contacts: i64,
+    /// Deals they own (not in the trash).
+    pub deals: i64,
     /// Open tasks assigned to them.
     pub tasks: i64,
 }
@@ -19,26 +21,32 @@ pub fn holdings(conn: &Connection, user: i64) -> rusqlite::Result<Holdings> {
     conn.query_row(
         "SELECT (SELECT count(*) FROM companies WHERE owner_id = ?1 AND deleted_at IS NULL),
                 (SELECT count(*) FROM contacts WHERE owner_id = ?1 AND deleted_at IS NULL),
-                (SELECT count(*) FROM tasks WHERE assignee_id = ?1 AND done_at IS NULL)",
+                (SELECT count(*) FROM tasks WHERE assignee_id = ?1 AND done_at IS NULL),
+                (SELECT count(*) FROM deals WHERE owner_id = ?1 AND deleted_at IS NULL)",
         [user],
         |r| {
             Ok(Holdings {
                 companies: r.get(0)?,
                 contacts: r.get(1)?,
                 tasks: r.get(2)?,
+                deals: r.get(3)?,
             })
         },
     )
 }
 
-/// Ids of the live companies (`companies = true`) or contacts `user` owns.
-pub fn owned(conn: &Connection, companies: bool, user: i64) -> rusqlite::Result<Vec<i64>> {
-    let sql = if companies {
-        "SELECT id FROM companies WHERE owner_id = ?1 AND deleted_at IS NULL ORDER BY id"
-    } else {
-        "SELECT id FROM contacts WHERE owner_id = ?1 AND deleted_at IS NULL ORDER BY id"
-    };
-    let mut stmt = conn.prepare_cached(sql)?;
+/// Ids of the live records of `e` that `user` owns.
+pub fn owned(
+    conn: &Connection,
+    e: &crate::crm::records::Entity,
+    user: i64,
+) -> rusqlite::Result<Vec<i64>> {
+    // The table name comes from the static entity, not from a request.
+    let sql = format!(
+        "SELECT id FROM {} WHERE owner_id = ?1 AND deleted_at IS NULL ORDER BY id",
+        e.table
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     stmt.query_map([user], |r| r.get(0))?.collect()
 }
 

@@ -37,6 +37,14 @@ pub enum Kind {
     Company,
     /// An industry from the two-level taxonomy.
     Industry,
+    /// An amount of money, stored exactly in minor units.
+    Money,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A stage of a pipeline (its pipeline is stored alongside).
+    Stage,
+    /// A contact, chosen by name (within the record's company when it has one).
+    Contact,
 }
 
 /// One field of an entity.
@@ -75,6 +83,28 @@ pub struct Entity {
     pub fields: &'static [Field],
     /// Columns a list may be sorted by (all NOT NULL and indexed with id).
     pub sorts: &'static [&'static str],
+    /// Stable number of the kind, for tables shared by every kind (tags, attachments).
+    pub code: i64,
+    /// What else a save changes, in the same transaction (e.g. a deal's stage history).
+    pub on_save: Option<SaveHook>,
+}
+
+/// Runs after a record was created (`before` is `None`) or updated, inside the write.
+pub type SaveHook =
+    fn(tx: &mut Tx<'_>, id: i64, before: Option<&Values>, after: &Values) -> Result<(), AppError>;
+
+/// What parsing a form needs to look up in the database.
+pub trait Lookup {
+    /// A live company by name.
+    fn company(&self, name: &str) -> Option<i64>;
+    /// A live contact by name, of `company` when given.
+    fn contact(&self, name: &str, company: Option<i64>) -> Option<i64>;
+    /// An active user.
+    fn user(&self, id: i64) -> bool;
+    /// An industry.
+    fn industry(&self, id: i64) -> bool;
+    /// The pipeline of a stage, and whether the stage marks deals lost.
+    fn stage(&self, id: i64) -> Option<(i64, bool)>;
 }
 
 /// The record entity of a permission area, if records of that area are kept here.
@@ -83,8 +113,20 @@ pub fn entity_for(area: crate::auth::Area) -> Option<&'static Entity> {
     match area {
         Area::Companies => Some(&crate::crm::companies::COMPANIES),
         Area::Contacts => Some(&crate::crm::contacts::CONTACTS),
+        Area::Deals => Some(&crate::crm::deals::DEALS),
         _ => None,
     }
+}
+
+/// The record entity with a [`Entity::code`].
+pub fn entity_by_code(code: i64) -> Option<&'static Entity> {
+    [
+        &crate::crm::companies::COMPANIES,
+        &crate::crm::contacts::CONTACTS,
+        &crate::crm::deals::DEALS,
+    ]
+    .into_iter()
+    .find(|e| e.code == code)
 }
 
 /// Statuses of the customer lifecycle.
@@ -125,6 +167,9 @@ impl Entity {
         }
         if self.table == "companies" {
             cols.push("name_norm".into());
+        }
+        if self.fields.iter().any(|f| f.kind == Kind::Stage) {
+            cols.push("pipeline_id".into());
         }
         cols.push("custom".into());
         cols
@@ -170,19 +215,19 @@ fn text(form: &HashMap<String, String>, name: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Parses a submitted form against the entity's fields. Company names are resolved by the
-/// caller (`company_lookup`) because that needs the database.
+/// Parses a submitted form against the entity's fields; names and ids are resolved through
+/// `lookup` because that needs the database.
 pub fn parse(
     entity: &Entity,
     form: &HashMap<String, String>,
-    company_lookup: &dyn Fn(&str) -> Option<i64>,
-    user_exists: &dyn Fn(i64) -> bool,
-    industry_exists: &dyn Fn(i64) -> bool,
+    lookup: &dyn Lookup,
     custom: &[crate::crm::fields::CustomField],
     required: &[String],
 ) -> Result<Values, FieldErrors> {
     let mut values = Values::new();
     let mut errors = FieldErrors::new();
+    // A record at a lost stage says why; one that is not lost has no reason.
+    let mut lost = false;
     match crate::crm::fields::parse(custom, form) {
         Ok(v) => {
             values.insert("custom".into(), v);
@@ -192,7 +237,7 @@ pub fn parse(
     for f in entity.fields {
         let raw = text(form, f.name);
         if raw.is_empty() {
-            if f.required || required.iter().any(|r| r == f.name) {
+            if f.required || (required.iter().any(|r| r == f.name) && f.name != "lost_reason") {
                 errors.insert(f.name.into(), "record.error.required".into());
             }
             values.insert(f.name.into(), Value::Null);
@@ -234,16 +279,42 @@ pub fn parse(
                 }
             }
             Kind::User => match raw.parse::<i64>() {
-                Ok(id) if user_exists(id) => Ok(Value::from(id)),
+                Ok(id) if lookup.user(id) => Ok(Value::from(id)),
                 _ => Err("record.error.choice"),
             },
             Kind::Industry => match raw.parse::<i64>() {
-                Ok(id) if industry_exists(id) => Ok(Value::from(id)),
+                Ok(id) if lookup.industry(id) => Ok(Value::from(id)),
                 _ => Err("record.error.choice"),
             },
-            Kind::Company => company_lookup(&raw)
+            Kind::Company => lookup
+                .company(&raw)
                 .map(Value::from)
                 .ok_or("record.error.no_company"),
+            Kind::Contact => {
+                let company = values.get("company_id").and_then(Value::as_i64);
+                lookup
+                    .contact(&raw, company)
+                    .map(Value::from)
+                    .ok_or("record.error.no_contact")
+            }
+            Kind::Money => crate::domain::Money::parse_positive(&raw)
+                .map(|m| Value::from(m.minor()))
+                .map_err(|e| e.message_key()),
+            Kind::Date => chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                .map(|d| Value::String(d.to_string()))
+                .map_err(|_| "record.error.date"),
+            Kind::Stage => match raw
+                .parse::<i64>()
+                .ok()
+                .and_then(|id| Some((id, lookup.stage(id)?)))
+            {
+                Some((id, (pipeline, is_lost))) => {
+                    values.insert("pipeline_id".into(), Value::from(pipeline));
+                    lost = is_lost;
+                    Ok(Value::from(id))
+                }
+                None => Err("record.error.choice"),
+            },
         };
         match parsed {
             Ok(v) => {
@@ -252,6 +323,13 @@ pub fn parse(
             Err(key) => {
                 errors.insert(f.name.into(), key.into());
             }
+        }
+    }
+    if entity.field("lost_reason").is_some() {
+        if !lost {
+            values.insert("lost_reason".into(), Value::Null);
+        } else if values.get("lost_reason").is_none_or(Value::is_null) {
+            errors.insert("lost_reason".into(), "deal.error.lost_reason".into());
         }
     }
     if entity.table == "companies"
@@ -279,7 +357,17 @@ fn diff(
         v.and_then(|v| v.get(name)).cloned().unwrap_or(Value::Null)
     };
     for f in entity.fields {
-        event = event.change(f.name, get(before, f.name), get(after, f.name));
+        let (old, new) = (get(before, f.name), get(after, f.name));
+        let (old, new) = match f.kind {
+            // Amounts read as amounts, stages by name.
+            Kind::Money => (money_text(&old), money_text(&new)),
+            Kind::Stage => (
+                crate::crm::deals::store::stage_label(conn, &old)?,
+                crate::crm::deals::store::stage_label(conn, &new)?,
+            ),
+            _ => (old, new),
+        };
+        event = event.change(f.name, old, new);
     }
     // Custom fields are audited under their labels.
     let (old, new) = (get(before, "custom"), get(after, "custom"));
@@ -288,6 +376,12 @@ fn diff(
         event = event.change(&f.label, pick(&old), pick(&new));
     }
     Ok(event)
+}
+
+fn money_text(v: &Value) -> Value {
+    v.as_i64().map_or(Value::Null, |m| {
+        Value::String(crate::domain::Money::from_minor(m).plain())
+    })
 }
 
 /// Creates a record and returns its id.
@@ -303,6 +397,9 @@ pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, 
     let values = &values;
     let id = store::insert(tx.conn(), entity, values, by)?;
     crate::crm::search::store::index(tx.conn(), entity, id)?;
+    if let Some(hook) = entity.on_save {
+        hook(tx, id, None, values)?;
+    }
     let event = diff(
         tx.conn(),
         entity,
@@ -331,6 +428,9 @@ pub fn update(
         return Err(AppError::Conflict("record.error.changed".into()));
     }
     crate::crm::search::store::index(tx.conn(), entity, id)?;
+    if let Some(hook) = entity.on_save {
+        hook(tx, id, Some(&old.values), values)?;
+    }
     if entity.table == "companies" && old.values.get("name") != values.get("name") {
         crate::crm::search::store::reindex_company_contacts(tx.conn(), id)?;
     }

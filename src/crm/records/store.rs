@@ -28,6 +28,10 @@ pub struct Record {
     pub company_name: Option<String>,
     /// Industry as "parent / child" (companies).
     pub industry_name: Option<String>,
+    /// Stage's name (deals).
+    pub stage_name: Option<String>,
+    /// Main contact's name (deals).
+    pub contact_name: Option<String>,
 }
 
 impl Record {
@@ -77,9 +81,20 @@ fn select(e: &Entity) -> String {
     } else {
         "NULL"
     };
+    let has = |k: Kind| e.fields.iter().any(|f| f.kind == k);
+    let stage = if has(Kind::Stage) {
+        "(SELECT s.name FROM stages s WHERE s.id = r.stage_id)"
+    } else {
+        "NULL"
+    };
+    let contact = if has(Kind::Contact) {
+        "(SELECT p.name FROM contacts p WHERE p.id = r.contact_id)"
+    } else {
+        "NULL"
+    };
     format!(
         "SELECT r.id, r.version, r.created_at, r.updated_at, r.deleted_at, \
-         (SELECT u.name FROM users u WHERE u.id = r.owner_id), {company}, {industry}, {} FROM {} r",
+         (SELECT u.name FROM users u WHERE u.id = r.owner_id), {company}, {industry}, {stage}, {contact}, {} FROM {} r",
         cols.join(", "),
         e.table
     )
@@ -88,7 +103,7 @@ fn select(e: &Entity) -> String {
 fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
     let mut values = Values::new();
     for (i, c) in e.columns().into_iter().enumerate() {
-        let v = to_json(r.get(8 + i)?);
+        let v = to_json(r.get(10 + i)?);
         // Custom field values are a JSON object kept as text.
         let v = match (c.as_str(), v) {
             ("custom", Value::String(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
@@ -105,6 +120,8 @@ fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
         owner_name: r.get(5)?,
         company_name: r.get(6)?,
         industry_name: r.get(7)?,
+        stage_name: r.get(8)?,
+        contact_name: r.get(9)?,
         values,
     })
 }
@@ -222,6 +239,20 @@ pub fn purge(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<usize> 
             [id],
         )?;
     }
+    if e.table == "deals" {
+        // Its follow-ups and tasks stay with the customer; its stage history and quotes
+        // go with it.
+        for sql in [
+            "UPDATE activities SET deal_id = NULL WHERE deal_id = ?1",
+            "UPDATE tasks SET deal_id = NULL WHERE deal_id = ?1",
+            "DELETE FROM deal_stages WHERE deal_id = ?1",
+            "DELETE FROM quote_events WHERE quote_id IN (SELECT id FROM quotes WHERE deal_id = ?1)",
+            "DELETE FROM quote_lines WHERE quote_id IN (SELECT id FROM quotes WHERE deal_id = ?1)",
+            "DELETE FROM quotes WHERE deal_id = ?1",
+        ] {
+            conn.execute(sql, [id])?;
+        }
+    }
     conn.execute(
         &format!(
             "DELETE FROM {} WHERE id = ?1 AND deleted_at IS NOT NULL",
@@ -311,12 +342,16 @@ pub fn list(
     }
     for (column, value) in &q.fields {
         // Only the entity's own text and choice fields may be filtered on; the value is bound.
-        let allowed = e
-            .field(column)
-            .is_some_and(|f| matches!(f.kind, Kind::Text(_) | Kind::Select(_)));
-        if allowed {
-            sql.push_str(&format!(" AND r.{column} = ?"));
-            args.push(SqlValue::Text(value.clone()));
+        match e.field(column).map(|f| f.kind) {
+            Some(Kind::Text(_) | Kind::Select(_)) => {
+                sql.push_str(&format!(" AND r.{column} = ?"));
+                args.push(SqlValue::Text(value.clone()));
+            }
+            Some(Kind::Stage) => {
+                sql.push_str(&format!(" AND r.{column} = ?"));
+                args.push(SqlValue::Integer(value.parse().unwrap_or(0)));
+            }
+            _ => {}
         }
     }
     if let (Some(c), true) = (q.company_id, has_company(e)) {
@@ -359,7 +394,12 @@ pub fn list(
     let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
     if let Some((v, id)) = &q.after {
         sql.push_str(&format!(" AND (r.{sort}, r.id) {cmp} (?, ?)"));
-        args.push(SqlValue::Text(v.clone()));
+        // Amounts are numbers: compared as text they would sort 9 after 10.
+        let numeric = e.field(sort).is_some_and(|f| f.kind == Kind::Money);
+        args.push(match v.parse::<i64>() {
+            Ok(n) if numeric => SqlValue::Integer(n),
+            _ => SqlValue::Text(v.clone()),
+        });
         args.push(SqlValue::Integer(*id));
     }
     sql.push_str(&format!(" ORDER BY r.{sort} {dir}, r.id {dir} LIMIT ?"));
@@ -397,6 +437,21 @@ pub fn company_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option
     conn.query_row(
         "SELECT id FROM companies WHERE deleted_at IS NULL AND (name = ?1 OR name_norm = ?2) ORDER BY name = ?1 DESC, id LIMIT 1",
         rusqlite::params![name, super::normalize_company_name(name)],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// The id of a live contact with this exact name, at `company` when given.
+pub fn contact_by_name(
+    conn: &Connection,
+    name: &str,
+    company: Option<i64>,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM contacts WHERE deleted_at IS NULL AND name = ?1
+           AND (?2 IS NULL OR company_id = ?2) ORDER BY id LIMIT 1",
+        rusqlite::params![name, company],
         |r| r.get(0),
     )
     .optional()

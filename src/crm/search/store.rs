@@ -8,7 +8,12 @@ use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
 use rusqlite::Connection;
 
 fn kind_of(e: &Entity) -> i64 {
-    if e.table == "companies" { 0 } else { 1 }
+    e.code
+}
+
+/// Companies and contacts are searched; other records are found through their lists.
+fn searched(e: &Entity) -> bool {
+    e.code < 2
 }
 
 fn entity_of(rowid: i64) -> (&'static Entity, i64) {
@@ -21,6 +26,9 @@ fn entity_of(rowid: i64) -> (&'static Entity, i64) {
 
 /// (Re)writes the index rows of one record; a record in the trash gets none.
 pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
+    if !searched(e) {
+        return Ok(());
+    }
     remove(conn, e, id)?;
     let r = records::get(conn, e, id)?;
     if r.deleted_at.is_some() {
@@ -50,6 +58,9 @@ pub fn insert(
 
 /// Removes a record from the index.
 pub fn remove(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
+    if !searched(e) {
+        return Ok(());
+    }
     let rowid = id * 2 + kind_of(e);
     conn.execute("DELETE FROM search_words WHERE rowid = ?1", [rowid])?;
     conn.execute("DELETE FROM search_digits WHERE rowid = ?1", [rowid])?;

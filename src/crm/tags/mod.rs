@@ -31,9 +31,9 @@ pub fn default_color(name: &str) -> &'static str {
     COLORS[1 + (sum as usize % (COLORS.len() - 1))]
 }
 
-/// The search-index kind number of an entity.
+/// The number tags and attachments know an entity's records by.
 pub fn kind(e: &Entity) -> i64 {
-    if e.table == "companies" { 0 } else { 1 }
+    e.code
 }
 
 /// Tags records with `name`, creating the tag if needed; returns how many were newly tagged.

@@ -24,7 +24,13 @@ fn form_values(
         .iter()
         .map(|f| {
             let v = match f.kind {
-                Kind::User | Kind::Industry => rec
+                Kind::Money => rec
+                    .values
+                    .get(f.name)
+                    .and_then(Json::as_i64)
+                    .map(|m| crate::domain::Money::from_minor(m).plain())
+                    .unwrap_or_default(),
+                Kind::User | Kind::Industry | Kind::Stage => rec
                     .values
                     .get(f.name)
                     .and_then(Json::as_i64)
@@ -75,7 +81,23 @@ async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpRe
         .iter()
         .filter(|c| rule(&c.key) != Some(FieldRule::Hidden))
         .collect();
+    let staged = f.entity.fields.iter().any(|x| x.kind == Kind::Stage);
+    let (stages, (pipelines, reasons)) = if staged {
+        page.state
+            .db
+            .read(|c| {
+                use crate::crm::deals::store as deals;
+                Ok((
+                    deals::all_stages(c)?,
+                    (deals::pipelines(c)?, deals::lost_reasons(c)?),
+                ))
+            })
+            .await?
+    } else {
+        Default::default()
+    };
     let ctx = context! {
+        stages, pipelines, reasons,
         entity => f.entity.table, fields => visible_fields(f.entity, &rules), custom_readonly, input => f.input, errors => f.errors, custom_fields, required, industries,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
         owners => owners(page).await?, editing => f.version.is_some(),
@@ -98,6 +120,29 @@ pub async fn new_form(
     input
         .entry("owner_id".into())
         .or_insert_with(|| me.id.to_string());
+    if e.field("currency").is_some() {
+        let home = page.state.company().map(|c| c.currency.clone());
+        input
+            .entry("currency".into())
+            .or_insert_with(|| home.unwrap_or_else(|| "CNY".into()));
+    }
+    if e.field("stage_id").is_some() && !input.contains_key("stage_id") {
+        let wanted: Option<i64> = input.get("pipeline").and_then(|p| p.parse().ok());
+        let first = page
+            .state
+            .db
+            .read(move |c| {
+                let stages = crate::crm::deals::store::all_stages(c)?;
+                Ok(stages
+                    .iter()
+                    .find(|s| wanted.is_none_or(|w| s.pipeline_id == w))
+                    .map(|s| s.id))
+            })
+            .await?;
+        if let Some(stage) = first {
+            input.insert("stage_id".into(), stage.to_string());
+        }
+    }
     let f = FormPage {
         entity: e,
         input: &input,
@@ -108,6 +153,30 @@ pub async fn new_form(
         conflict: None,
     };
     render_form(&page, f, true).await
+}
+
+/// Names and ids in a form, looked up in the database.
+struct DbLookup<'c>(&'c rusqlite::Connection);
+
+impl super::super::Lookup for DbLookup<'_> {
+    fn company(&self, name: &str) -> Option<i64> {
+        store::company_by_name(self.0, name).ok().flatten()
+    }
+    fn contact(&self, name: &str, company: Option<i64>) -> Option<i64> {
+        store::contact_by_name(self.0, name, company).ok().flatten()
+    }
+    fn user(&self, id: i64) -> bool {
+        users::get(self.0, id).is_ok_and(|u| u.disabled_at.is_none())
+    }
+    fn industry(&self, id: i64) -> bool {
+        crate::crm::industries::exists(self.0, id).unwrap_or(false)
+    }
+    fn stage(&self, id: i64) -> Option<(i64, bool)> {
+        crate::crm::deals::store::stage(self.0, id)
+            .ok()
+            .flatten()
+            .map(|s| (s.pipeline_id, s.outcome == "lost"))
+    }
 }
 
 /// Parses a submitted form under the user's field rules: a field they may not change is
@@ -125,13 +194,10 @@ async fn parse(
     page.state
         .db
         .read(move |c| {
-            let lookup = |name: &str| store::company_by_name(c, name).ok().flatten();
-            let exists = |id: i64| users::get(c, id).is_ok_and(|u| u.disabled_at.is_none());
             let mut custom = crate::crm::fields::store::for_entity(c, e.table)?;
             custom.retain(|f| !rules.contains_key(&format!("custom.{}", f.key)));
             let mut required = crate::crm::fields::store::required(c, e.table)?;
             required.retain(|r| !rules.contains_key(r));
-            let industry = |id: i64| crate::crm::industries::exists(c, id).unwrap_or(false);
             let stored_input = stored.as_ref().map(|r| form_values(e, r, &[]));
             for f in e.fields.iter().filter(|f| rules.contains_key(f.name)) {
                 let v = stored_input.as_ref().and_then(|s| s.get(f.name).cloned());
@@ -143,8 +209,7 @@ async fn parse(
                     (None, _) => input.remove(f.name),
                 };
             }
-            let parsed =
-                super::super::parse(e, &input, &lookup, &exists, &industry, &custom, &required);
+            let parsed = super::super::parse(e, &input, &DbLookup(c), &custom, &required);
             Ok(parsed.map(|mut values| {
                 super::super::protect(e, &rules, &mut values, stored.as_ref().map(|r| &r.values));
                 values

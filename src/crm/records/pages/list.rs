@@ -87,6 +87,11 @@ fn list_rows(
                                 options.get(cell.text.as_str()).cloned().unwrap_or_default();
                         }
                         Kind::User => cell.text = r.owner_name.clone().unwrap_or_default(),
+                        Kind::Money if !cell.text.is_empty() => {
+                            let currency = r.values.get("currency").and_then(Json::as_str);
+                            cell.text = format!("{} {}", currency.unwrap_or_default(), cell.text);
+                            cell.nowrap = true;
+                        }
                         Kind::Industry => cell.text = r.industry_name.clone().unwrap_or_default(),
                         Kind::Company => {
                             cell.href = r
@@ -185,7 +190,7 @@ pub async fn list(
         .iter()
         .filter_map(|f| get(&crate::crm::fields::input_name(&f.key)).map(|v| (f.key.clone(), v)))
         .collect();
-    let field_filter: Vec<(String, String)> = ["source", "province", "city", "title"]
+    let field_filter: Vec<(String, String)> = ["source", "province", "city", "title", "stage_id"]
         .iter()
         .filter(|name| e.field(name).is_some())
         .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
@@ -208,6 +213,14 @@ pub async fn list(
             .map(|id| (get("after").unwrap_or_default(), id)),
     };
     let owners = owners(&page).await?;
+    let stage_filter = if e.field("stage_id").is_some() {
+        page.state
+            .db
+            .read(|c| Ok(crate::crm::deals::store::all_stages(c)?))
+            .await?
+    } else {
+        Vec::new()
+    };
     let lq = query.clone();
     let my_id = me.id;
     let (mut rows, more, mut tags, all_tags, views) = page
@@ -225,6 +238,7 @@ pub async fn list(
         rows.last().map(|last| {
             let sort_value = match last.values.get(sort) {
                 Some(Json::String(s)) => s.clone(),
+                Some(Json::Number(n)) => n.to_string(),
                 _ => match sort {
                     "created_at" => last.created_at.clone(),
                     _ => last.updated_at.clone(),
@@ -297,6 +311,8 @@ pub async fn list(
     page.render(
         "records/list.html",
         context! {
+            field_names => e.fields.iter().map(|f| f.name).collect::<Vec<_>>(),
+            stage_filter => stage_filter, stage => get("stage_id"),
             entity => e.table, columns => columns(&page, e, &hidden), hidden => &hidden, records, next, paged => query.after.is_some(),
             updated_label => page.tr("record.updated"),
             sort => sort_param, sorts => e.sorts, statuses => super::super::STATUSES,

@@ -37,6 +37,10 @@ fn kind_name(k: Kind) -> &'static str {
         Kind::User => "user",
         Kind::Company => "company",
         Kind::Industry => "industry",
+        Kind::Money => "money",
+        Kind::Date => "date",
+        Kind::Stage => "stage",
+        Kind::Contact => "contact",
     }
 }
 
@@ -65,6 +69,12 @@ fn display(e: &Entity, rec: &Record, name: &str) -> String {
         (Some(Kind::Phone), Json::String(s)) => Phone::parse(&s).map(|p| p.display()).unwrap_or(s),
         (Some(Kind::Company), _) => rec.company_name.clone().unwrap_or_default(),
         (Some(Kind::Industry), _) => rec.industry_name.clone().unwrap_or_default(),
+        (Some(Kind::Stage), _) => rec.stage_name.clone().unwrap_or_default(),
+        (Some(Kind::Contact), _) => rec.contact_name.clone().unwrap_or_default(),
+        (Some(Kind::Money), Json::Number(n)) => n
+            .as_i64()
+            .map(|m| crate::domain::Money::from_minor(m).to_string())
+            .unwrap_or_default(),
         (_, Json::String(s)) => s,
         (_, other) => other.to_string(),
     }

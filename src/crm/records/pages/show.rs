@@ -80,8 +80,8 @@ pub async fn show_page(
             } else {
                 Vec::new()
             };
-            let activities = followups::activities(c, is_company, id, 100)?;
-            let tasks = followups::open_tasks(c, is_company, id)?;
+            let activities = followups::activities(c, e.code, id, 100)?;
+            let tasks = followups::open_tasks(c, e.code, id)?;
             let mut tags =
                 crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &[id])?;
             let all_tags = crate::crm::tags::store::all(c)?;
@@ -135,6 +135,12 @@ pub async fn show_page(
         })
         .await?;
     let can_delete = page.scope(e.area, Action::Delete).await?.allows(owner);
+    let deal = if e.code == crate::crm::deals::DEALS.code {
+        Some(crate::crm::deals::pages::deal_panel(page, &rec, can_edit).await?)
+    } else {
+        None
+    };
+    let deals = crate::crm::deals::pages::customer_deals(page, e, rec.id).await?;
     let rules = me.access.rules(e.area);
     let mut rec = rec;
     super::super::redact_record(e, &rules, &mut rec);
@@ -189,7 +195,7 @@ pub async fn show_page(
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
-            can_edit, can_delete, can_share, shares, share_users => share_targets.0, share_departments => share_targets.1,
+            deal, deals, can_edit, can_delete, can_share, shares, share_users => share_targets.0, share_departments => share_targets.1,
             can_add_contact => me.level(contacts_area, Action::Create) != crate::auth::Level::None,
             notice => page.notice(),
         },

@@ -81,6 +81,7 @@ pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
     for e in [
         &crate::crm::companies::COMPANIES,
         &crate::crm::contacts::CONTACTS,
+        &crate::crm::deals::DEALS,
     ] {
         // Everyone sees what they could restore: records inside their delete scope.
         let scope = if admin {
