@@ -221,12 +221,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::followups::pages::done),
         );
     cfg.configure(crm::deals::pages::routes);
+    cfg.configure(crm::leads::pages::routes);
     cfg.configure(crm::notifications::pages::routes);
     cfg.configure(crm::products::pages::routes)
         .configure(crm::quotes::pages::routes);
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
     records(cfg, &crm::deals::DEALS);
+    records(cfg, &crm::leads::LEADS);
 }
 
 /// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.

@@ -75,6 +75,7 @@ impl Area {
             self,
             Area::Companies
                 | Area::Contacts
+                | Area::Leads
                 | Area::Deals
                 | Area::Quotes
                 | Area::Products
@@ -309,6 +310,8 @@ impl Access {
                 rule(Area::Companies, "phone", FieldRule::Hidden);
                 rule(Area::Contacts, "mobile", FieldRule::Hidden);
                 rule(Area::Contacts, "phone", FieldRule::Hidden);
+                rule(Area::Leads, "mobile", FieldRule::Hidden);
+                rule(Area::Leads, "phone", FieldRule::Hidden);
             }
             _ => {}
         }

@@ -11,6 +11,7 @@ pub mod followups;
 pub mod health;
 pub mod home;
 pub mod industries;
+pub mod leads;
 pub mod notifications;
 pub mod offboarding;
 pub mod products;

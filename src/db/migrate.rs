@@ -108,6 +108,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "task reminders",
         sql: include_str!("migrations/0019_reminders.sql"),
     },
+    Migration {
+        version: 20,
+        description: "leads, lead forms, assignment rules and pools",
+        sql: include_str!("migrations/0020_leads.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

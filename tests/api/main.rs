@@ -10,6 +10,7 @@ mod deals;
 mod departments;
 mod health;
 mod helpers;
+mod leads;
 mod login;
 mod notifications;
 mod offboarding;

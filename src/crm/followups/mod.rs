@@ -33,6 +33,8 @@ pub struct Subject {
     pub contact_id: Option<i64>,
     /// The deal, if it is about one (with the deal's company and contact set too).
     pub deal_id: Option<i64>,
+    /// The lead, if it is about one.
+    pub lead_id: Option<i64>,
 }
 
 /// The follow-up form.
@@ -133,6 +135,10 @@ pub fn log(
     if let Some(deal) = subject.deal_id {
         // A follow-up is what keeps a deal from counting as stalled.
         crate::crm::deals::store::followed_up(tx.conn(), deal)?;
+    }
+    if let Some(lead) = subject.lead_id {
+        // A followed-up lead does not return to the pool.
+        crate::crm::leads::convert::followed_up(tx.conn(), lead)?;
     }
     tx.audit(
         Event::new("activity.create")

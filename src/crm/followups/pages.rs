@@ -37,16 +37,25 @@ async fn subject(page: &Page, e: &'static Entity, id: i64) -> Result<(Subject, S
             company_id: Some(id),
             contact_id: None,
             deal_id: None,
+            lead_id: None,
         },
         2 => Subject {
             company_id: get("company_id"),
             contact_id: get("contact_id"),
             deal_id: Some(id),
+            lead_id: None,
+        },
+        3 => Subject {
+            company_id: None,
+            contact_id: None,
+            deal_id: None,
+            lead_id: Some(id),
         },
         _ => Subject {
             company_id: get("company_id"),
             contact_id: Some(id),
             deal_id: None,
+            lead_id: None,
         },
     };
     Ok((subject, name))

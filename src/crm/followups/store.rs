@@ -61,9 +61,9 @@ pub fn insert_activity(
     let now = crate::db::now();
     conn.execute(
         "INSERT INTO activities (company_id, contact_id, kind, outcome, body, occurred_at, next_follow_up,
-                                 created_by, created_at, deal_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9)",
-        params![s.company_id, s.contact_id, a.kind, a.outcome, a.body, now, a.next_follow_up.map(|d| d.to_string()), by, s.deal_id],
+                                 created_by, created_at, deal_id, lead_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?6, ?9, ?10)",
+        params![s.company_id, s.contact_id, a.kind, a.outcome, a.body, now, a.next_follow_up.map(|d| d.to_string()), by, s.deal_id, s.lead_id],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -79,9 +79,9 @@ pub fn insert_task(
 ) -> rusqlite::Result<i64> {
     let now = crate::db::now();
     conn.execute(
-        "INSERT INTO tasks (company_id, contact_id, title, due_date, assignee_id, created_by, created_at, updated_at, deal_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
-        params![s.company_id, s.contact_id, title, due.map(|d| d.to_string()), assignee, by, now, s.deal_id],
+        "INSERT INTO tasks (company_id, contact_id, title, due_date, assignee_id, created_by, created_at, updated_at, deal_id, lead_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+        params![s.company_id, s.contact_id, title, due.map(|d| d.to_string()), assignee, by, now, s.deal_id, s.lead_id],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -125,8 +125,9 @@ pub fn task_assignee(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>
 /// otherwise a task with a company is the company's.
 pub fn task_record(conn: &Connection, id: i64) -> rusqlite::Result<(i64, i64)> {
     conn.query_row(
-        "SELECT CASE WHEN deal_id IS NOT NULL THEN 2 WHEN company_id IS NOT NULL THEN 0 ELSE 1 END,
-                coalesce(deal_id, company_id, contact_id) FROM tasks WHERE id = ?1",
+        "SELECT CASE WHEN deal_id IS NOT NULL THEN 2 WHEN lead_id IS NOT NULL THEN 3
+                     WHEN company_id IS NOT NULL THEN 0 ELSE 1 END,
+                coalesce(deal_id, lead_id, company_id, contact_id) FROM tasks WHERE id = ?1",
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )
@@ -145,6 +146,7 @@ fn parent_column(code: i64) -> &'static str {
     match code {
         0 => "company_id",
         2 => "deal_id",
+        3 => "lead_id",
         _ => "contact_id",
     }
 }

@@ -5,7 +5,7 @@ pub mod pages;
 pub mod store;
 
 use crate::audit::Event;
-use crate::crm::{companies::COMPANIES, contacts::CONTACTS, deals::DEALS, records};
+use crate::crm::{companies::COMPANIES, contacts::CONTACTS, deals::DEALS, leads::LEADS, records};
 use crate::db::Tx;
 use crate::error::AppError;
 pub use store::Holdings;
@@ -21,6 +21,8 @@ pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppErro
     records::assign(tx, &CONTACTS, &contacts, to)?;
     let deals = store::owned(tx.conn(), &DEALS, from)?;
     records::assign(tx, &DEALS, &deals, to)?;
+    let leads = store::owned(tx.conn(), &LEADS, from)?;
+    records::assign(tx, &LEADS, &leads, to)?;
     let tasks = store::open_tasks(tx.conn(), from)?;
     for (task, _) in &tasks {
         store::reassign_task(tx.conn(), *task, to)?;
@@ -35,6 +37,7 @@ pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppErro
         contacts: contacts.len() as i64,
         tasks: tasks.len() as i64,
         deals: deals.len() as i64,
+        leads: leads.len() as i64,
     };
     tx.audit(
         Event::new("user.transfer")
@@ -43,6 +46,7 @@ pub fn transfer(tx: &mut Tx<'_>, from: i64, to: i64) -> Result<Holdings, AppErro
             .change("companies", 0, moved.companies)
             .change("contacts", 0, moved.contacts)
             .change("deals", 0, moved.deals)
+            .change("leads", 0, moved.leads)
             .change("tasks", 0, moved.tasks),
     )?;
     Ok(moved)

@@ -12,6 +12,8 @@ pub struct Holdings {
     pub contacts: i64,
     /// Deals they own (not in the trash).
     pub deals: i64,
+    /// Leads they own (not in the trash).
+    pub leads: i64,
     /// Open tasks assigned to them.
     pub tasks: i64,
 }
@@ -22,7 +24,8 @@ pub fn holdings(conn: &Connection, user: i64) -> rusqlite::Result<Holdings> {
         "SELECT (SELECT count(*) FROM companies WHERE owner_id = ?1 AND deleted_at IS NULL),
                 (SELECT count(*) FROM contacts WHERE owner_id = ?1 AND deleted_at IS NULL),
                 (SELECT count(*) FROM tasks WHERE assignee_id = ?1 AND done_at IS NULL),
-                (SELECT count(*) FROM deals WHERE owner_id = ?1 AND deleted_at IS NULL)",
+                (SELECT count(*) FROM deals WHERE owner_id = ?1 AND deleted_at IS NULL),
+                (SELECT count(*) FROM leads WHERE owner_id = ?1 AND deleted_at IS NULL)",
         [user],
         |r| {
             Ok(Holdings {
@@ -30,6 +33,7 @@ pub fn holdings(conn: &Connection, user: i64) -> rusqlite::Result<Holdings> {
                 contacts: r.get(1)?,
                 tasks: r.get(2)?,
                 deals: r.get(3)?,
+                leads: r.get(4)?,
             })
         },
     )

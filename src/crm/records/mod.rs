@@ -114,6 +114,7 @@ pub fn entity_for(area: crate::auth::Area) -> Option<&'static Entity> {
         Area::Companies => Some(&crate::crm::companies::COMPANIES),
         Area::Contacts => Some(&crate::crm::contacts::CONTACTS),
         Area::Deals => Some(&crate::crm::deals::DEALS),
+        Area::Leads => Some(&crate::crm::leads::LEADS),
         _ => None,
     }
 }
@@ -124,6 +125,7 @@ pub fn entity_by_code(code: i64) -> Option<&'static Entity> {
         &crate::crm::companies::COMPANIES,
         &crate::crm::contacts::CONTACTS,
         &crate::crm::deals::DEALS,
+        &crate::crm::leads::LEADS,
     ]
     .into_iter()
     .find(|e| e.code == code)

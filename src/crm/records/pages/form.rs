@@ -114,9 +114,11 @@ pub async fn new_form(
     let me = page.user()?;
     me.require_level(e.area, Action::Create)?;
     let mut input: Params = q.into_inner();
-    input
-        .entry("status".into())
-        .or_insert_with(|| "lead".into());
+    if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
+        input
+            .entry("status".into())
+            .or_insert_with(|| o.first().copied().unwrap_or_default().into());
+    }
     input
         .entry("owner_id".into())
         .or_insert_with(|| me.id.to_string());
@@ -155,11 +157,18 @@ pub async fn new_form(
     render_form(&page, f, true).await
 }
 
-/// Names and ids in a form, looked up in the database.
-struct DbLookup<'c>(&'c rusqlite::Connection);
+/// Names and ids in a form, looked up in the database; with `pending`, the company
+/// named [`PENDING_COMPANY`] is one about to be created in the same write (id 0 until then).
+struct DbLookup<'c>(&'c rusqlite::Connection, bool);
+
+/// How a form names the company a lead conversion is about to create.
+pub const PENDING_COMPANY: &str = "\u{0}pending";
 
 impl super::super::Lookup for DbLookup<'_> {
     fn company(&self, name: &str) -> Option<i64> {
+        if self.1 && name == PENDING_COMPANY {
+            return Some(0);
+        }
         store::company_by_name(self.0, name).ok().flatten()
     }
     fn contact(&self, name: &str, company: Option<i64>) -> Option<i64> {
@@ -182,11 +191,33 @@ impl super::super::Lookup for DbLookup<'_> {
 /// Parses a submitted form under the user's field rules: a field they may not change is
 /// neither validated nor taken from the request but kept as `stored` has it (or left at
 /// its default on create).
-async fn parse(
+pub async fn parse(
     page: &Page,
     e: &'static Entity,
     input: &Params,
     stored: Option<&Record>,
+) -> Result<Result<Values, FieldErrors>, AppError> {
+    parse_with(page, e, input, stored, false).await
+}
+
+/// Like [`parse`] for a new record of a company that is about to be created, named
+/// [`PENDING_COMPANY`] in the form; its `company_id` comes out as 0 for the caller to set.
+pub async fn parse_for_pending_company(
+    page: &Page,
+    e: &'static Entity,
+    input: &Params,
+) -> Result<Result<Values, FieldErrors>, AppError> {
+    let mut input = input.clone();
+    input.insert("company_id".into(), PENDING_COMPANY.into());
+    parse_with(page, e, &input, None, true).await
+}
+
+async fn parse_with(
+    page: &Page,
+    e: &'static Entity,
+    input: &Params,
+    stored: Option<&Record>,
+    pending: bool,
 ) -> Result<Result<Values, FieldErrors>, AppError> {
     let mut input = input.clone();
     let rules = page.user()?.access.rules(e.area);
@@ -209,7 +240,7 @@ async fn parse(
                     (None, _) => input.remove(f.name),
                 };
             }
-            let parsed = super::super::parse(e, &input, &DbLookup(c), &custom, &required);
+            let parsed = super::super::parse(e, &input, &DbLookup(c, pending), &custom, &required);
             Ok(parsed.map(|mut values| {
                 super::super::protect(e, &rules, &mut values, stored.as_ref().map(|r| &r.values));
                 values

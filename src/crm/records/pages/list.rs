@@ -315,7 +315,8 @@ pub async fn list(
             stage_filter => stage_filter, stage => get("stage_id"),
             entity => e.table, columns => columns(&page, e, &hidden), hidden => &hidden, records, next, paged => query.after.is_some(),
             updated_label => page.tr("record.updated"),
-            sort => sort_param, sorts => e.sorts, statuses => super::super::STATUSES,
+            sort => sort_param, sorts => e.sorts,
+            statuses => match e.field("status").map(|f| f.kind) { Some(Kind::Select(o)) => o, _ => super::super::STATUSES },
             owner_filter => owner_options(&owners, get("owner").as_deref()),
             owner_choices => owner_options(&owners, None),
             filter => context! {

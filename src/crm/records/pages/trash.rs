@@ -82,6 +82,7 @@ pub async fn trash(page: Page) -> Result<HttpResponse, AppError> {
         &crate::crm::companies::COMPANIES,
         &crate::crm::contacts::CONTACTS,
         &crate::crm::deals::DEALS,
+        &crate::crm::leads::LEADS,
     ] {
         // Everyone sees what they could restore: records inside their delete scope.
         let scope = if admin {
