@@ -199,8 +199,8 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             println!("disabled {}; their sessions were ended", user.email);
             if let (Some(m), Some(to)) = (moved, to) {
                 println!(
-                    "handed {} companies, {} contacts and {} open tasks to {}",
-                    m.companies, m.contacts, m.tasks, to.email
+                    "handed {} companies, {} contacts, {} leads, {} deals and {} open tasks to {}",
+                    m.companies, m.contacts, m.leads, m.deals, m.tasks, to.email
                 );
             }
             Ok(())
