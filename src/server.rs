@@ -221,6 +221,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(crm::followups::pages::done),
         );
     cfg.configure(crm::deals::pages::routes);
+    cfg.configure(crm::pools::pages::routes);
+    cfg.configure(crm::leads::forms_pages::routes)
+        .configure(crm::leads::rules_pages::routes);
     cfg.configure(crm::leads::pages::routes);
     cfg.configure(crm::notifications::pages::routes);
     cfg.configure(crm::products::pages::routes)
@@ -389,6 +392,16 @@ pub fn spawn_housekeeping(state: web::Data<AppState>) {
                 ),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("Could not send reminders and stalled-deal alerts: {e}"),
+            }
+            match crate::crm::pools::jobs::reclaim(&state.db, chrono::Utc::now()) {
+                Ok(r) if r.records() > 0 => tracing::info!(
+                    pools.leads = r.leads,
+                    pools.companies = r.companies,
+                    "Returned {} quiet records to their pools",
+                    r.records()
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("Could not return quiet records to their pools: {e}"),
             }
             std::thread::sleep(Duration::from_secs(300));
         }

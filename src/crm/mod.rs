@@ -14,6 +14,7 @@ pub mod industries;
 pub mod leads;
 pub mod notifications;
 pub mod offboarding;
+pub mod pools;
 pub mod products;
 pub mod quotes;
 pub mod records;

@@ -113,6 +113,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "leads, lead forms, assignment rules and pools",
         sql: include_str!("migrations/0020_leads.sql"),
     },
+    Migration {
+        version: 21,
+        description: "pool watch: who pooled a record, quiet and claimed indexes",
+        sql: include_str!("migrations/0021_pool_watch.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

@@ -27,13 +27,28 @@ pub struct RequestInfo {
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
                    form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// The same policy for the public lead forms, which other sites show in a frame.
+const PUBLIC_FORM_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; \
+                   script-src 'self'; form-action 'self'; frame-ancestors *; base-uri 'none'; \
+                   object-src 'none'";
+
+/// A public lead form (`/f/{token}`): embedded in other sites' pages and posted from them.
+/// Its handler reads no session and acts for nobody (it only ever creates a lead, as the
+/// system), so a cross-site post can do nothing the poster could not do directly.
+fn is_public_form(path: &str) -> bool {
+    path.starts_with("/f/")
+}
+
 fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/healthz"
 }
 
 /// Whether a state-changing request comes from another site, judged by `Origin`.
 fn cross_site(req: &ServiceRequest) -> bool {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_api(req.path()) {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || is_api(req.path())
+        || is_public_form(req.path())
+    {
         return false;
     }
     let Some(origin) = req
@@ -65,6 +80,7 @@ pub async fn request(
     let route = req.match_pattern().unwrap_or_else(|| "unmatched".into());
     let method = req.method().to_string();
     let quiet = route == "/healthz" || route.starts_with("/static");
+    let framed = is_public_form(req.path());
     let span = tracing::info_span!("http", http.method = %method, http.route = %route, request.id = %info.id);
 
     let res = if cross_site(&req) {
@@ -105,9 +121,15 @@ pub async fn request(
             h.insert(header::HeaderName::from_static(k), v);
         }
     };
-    set(h, "content-security-policy", CSP);
+    set(
+        h,
+        "content-security-policy",
+        if framed { PUBLIC_FORM_CSP } else { CSP },
+    );
     set(h, "x-content-type-options", "nosniff");
-    set(h, "x-frame-options", "DENY");
+    if !framed {
+        set(h, "x-frame-options", "DENY");
+    }
     set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
     set(

@@ -3,8 +3,17 @@
 //! converted into a company, a contact and a deal in one step. They are records like
 //! companies and contacts; this folder adds what is particular to them.
 
+pub mod assign;
 pub mod convert;
+pub mod forms;
+pub mod forms_guard;
+pub mod forms_pages;
+pub mod forms_public;
+pub mod forms_store;
 pub mod pages;
+pub mod rules;
+pub mod rules_pages;
+pub mod rules_store;
 pub mod store;
 
 use crate::crm::records::{Entity, Kind, SOURCES, field as f};

@@ -220,8 +220,17 @@ pub fn set_deleted(
     )
 }
 
-/// Changes a record's owner.
+/// Changes a record's owner; a record given to someone leaves any pool it was in.
 pub fn set_owner(conn: &Connection, e: &Entity, id: i64, owner: i64) -> rusqlite::Result<usize> {
+    if matches!(e.table, "leads" | "companies") {
+        conn.execute(
+            &format!(
+                "UPDATE {} SET pool_id = NULL, pooled_at = NULL, pooled_from = NULL WHERE id = ?1",
+                e.table
+            ),
+            [id],
+        )?;
+    }
     conn.execute(
         &format!(
             "UPDATE {} SET owner_id = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
