@@ -1,9 +1,10 @@
 //! Kith's benchmark harness: seeds a database with `kith seed --scale N` (or reuses one),
 //! starts the real server, and drives the hot paths with concurrent clients over loopback,
-//! printing p50/p99 latency and requests per second for each.
+//! printing p50/p99 latency and requests per second for each: customer lists, 360° pages,
+//! search, the deal board, deal lists, deal pages, the forecast and creates.
 //!
 //!     cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
-//!                                 [--as EMAIL]   (a seeded user given the bench password)
+//!                                 [--as EMAIL]   (a seeded user, given the bench password)
 //!
 //! With `--data DIR` an existing seeded folder is reused (seeding a million contacts takes
 //! about a minute); without it a temporary folder is seeded and removed afterwards.
@@ -16,6 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PASSWORD: &str = "benchmark passphrase 2026";
+/// The administrator the harness adds to a database it seeds.
+const BENCH_USER: &str = "bench@kith.local";
 
 struct Args {
     scale: usize,
@@ -32,7 +35,7 @@ fn args() -> Args {
         data: None,
         clients: 32,
         seconds: 10,
-        user: "bench@kith.local".into(),
+        user: BENCH_USER.into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -80,7 +83,7 @@ fn seed(data: &Path, scale: usize) {
             "user",
             "add",
             "--email",
-            "bench@kith.local",
+            BENCH_USER,
             "--name",
             "Bench",
             "--role",
@@ -98,6 +101,24 @@ fn seed(data: &Path, scale: usize) {
         .write_all(format!("{PASSWORD}\n").as_bytes())
         .expect("write");
     assert!(add.wait().expect("wait").success());
+}
+
+/// Gives a seeded user the bench password, so `--as` can sign in as them.
+fn give_password(data: &Path, email: &str) {
+    let mut passwd = kith(data)
+        .args(["user", "passwd", email, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("user passwd");
+    use std::io::Write;
+    passwd
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("write");
+    assert!(passwd.wait().expect("wait").success(), "no user {email}");
 }
 
 struct Server(Child);
@@ -247,6 +268,9 @@ async fn main() {
     let data = a.data.clone().unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&data).expect("data dir");
     seed(&data, a.scale);
+    if a.user != BENCH_USER {
+        give_password(&data, &a.user);
+    }
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()
@@ -272,9 +296,30 @@ async fn main() {
             .map(|r| r.expect("row"))
             .collect()
     });
+    let deals = count("SELECT count(*) FROM deals WHERE deleted_at IS NULL");
+    // An open stage to filter the deal list by: the first of the first pipeline.
+    let open_stage = count(
+        "SELECT id FROM stages WHERE outcome = 'open'
+         ORDER BY (SELECT position FROM pipelines p WHERE p.id = pipeline_id), position LIMIT 1",
+    );
+    // Deal pages the signed-in user may open: their own deals, or any for one who owns none.
+    let deal_ids: Arc<Vec<i64>> = Arc::new({
+        let mut s = db
+            .prepare(
+                "SELECT id FROM deals WHERE deleted_at IS NULL
+                   AND owner_id = (SELECT id FROM users WHERE email = ?1)",
+            )
+            .expect("deals");
+        s.query_map([&a.user], |r| r.get(0))
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+    });
+    let last_deal = count("SELECT ifnull(max(id), 1) FROM deals");
     println!(
-        "database: {contacts} contacts, {companies} companies; {} clients, {} s per path\n",
-        a.clients, a.seconds
+        "database: {contacts} contacts, {companies} companies, {deals} deals; signed in as {}; \
+         {} clients, {} s per path\n",
+        a.user, a.clients, a.seconds
     );
 
     let fixed = |p: &'static str| -> PathGen { Arc::new(move |_| p.to_string()) };
@@ -346,6 +391,20 @@ async fn main() {
         ),
         ("search: 0013 (partial phone)", get(fixed("/search?q=0013"))),
         ("search: Emma (latin prefix)", get(fixed("/search?q=Emma"))),
+        ("board: pipeline (all deals)", get(fixed("/deals/board"))),
+        ("list: deals, first page", get(fixed("/deals"))),
+        (
+            "list: deals by stage",
+            get(Arc::new(move |_| format!("/deals?stage_id={open_stage}"))),
+        ),
+        (
+            "deal 360°",
+            get(Arc::new(move |rng| match deal_ids.len() {
+                0 => format!("/deals/{}", rng.random_range(1..=last_deal)),
+                n => format!("/deals/{}", deal_ids[rng.random_range(0..n)]),
+            })),
+        ),
+        ("forecast", get(fixed("/deals/forecast"))),
         ("create: contact (form post)", create),
     ];
     for (name, request) in paths {

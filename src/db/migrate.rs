@@ -118,6 +118,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "pool watch: who pooled a record, quiet and claimed indexes",
         sql: include_str!("migrations/0021_pool_watch.sql"),
     },
+    Migration {
+        version: 22,
+        description: "forecast totals",
+        sql: include_str!("migrations/0022_forecast_totals.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

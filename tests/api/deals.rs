@@ -422,6 +422,21 @@ async fn the_forecast_weights_open_deals_by_month_and_owner() {
     assert!(html.contains("1,500.01"), "{html}");
     assert!(html.contains("166.67"));
     assert!(!html.contains("5,000.00"), "won deals are not forecast");
+    // The running totals follow a deletion and a new close date.
+    let one = app.query_i64("SELECT id FROM deals WHERE name = '一'");
+    app.post_form(&app.client, &format!("/deals/{one}/delete"), &[])
+        .await;
+    let three = app.query_i64("SELECT id FROM deals WHERE name = '三'");
+    app.db()
+        .execute(
+            "UPDATE deals SET expected_close = '2026-12-20' WHERE id = ?1",
+            [three],
+        )
+        .unwrap();
+    let (_, html) = app.get_html("/deals/forecast?from=2026-12&months=2").await;
+    // December: 2000.00 + 333.33 at 50% is 1,166.665 → 1,166.67; January is empty.
+    assert!(html.contains("1,166.67"), "{html}");
+    assert!(!html.contains("1,500.01"));
 }
 
 #[tokio::test]

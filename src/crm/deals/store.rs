@@ -128,7 +128,7 @@ pub fn enter_stage(
         params![deal, stage, now, by],
     )?;
     conn.execute(
-        "UPDATE deals SET stage_entered_at = ?3, stalled_at = NULL,
+        "UPDATE deals SET stage_entered_at = ?3, stalled_at = NULL, last_activity_at = ?3,
                 closed_at = CASE WHEN (SELECT outcome FROM stages WHERE id = ?2) = 'open' THEN NULL
                                  ELSE ?3 END
          WHERE id = ?1",
@@ -404,8 +404,9 @@ pub fn cards(
     let filter = match owners {
         None => "",
         // One owner: that owner's stage index; several: the stage index filtered by owner.
+        // (a scalar subquery is read once, so the owner's index applies).
         Some([_]) if scope.shared().is_empty() => {
-            " AND d.owner_id IN (SELECT value FROM json_each(?2))"
+            " AND d.owner_id = (SELECT value FROM json_each(?2))"
         }
         Some(_) => {
             " AND (+d.owner_id IN (SELECT value FROM json_each(?2)) OR d.id IN (SELECT value FROM json_each(?3)))"
@@ -443,7 +444,8 @@ pub struct ForecastRow {
 }
 
 /// Open deals that `scope` covers, expected to close from `from` to `until` (dates), summed
-/// per month, owner and currency.
+/// per month, owner and currency: from the running totals (one row per month, owner, stage
+/// and currency), plus the shared deals outside the owners.
 pub fn forecast(
     conn: &Connection,
     scope: &Scope,
@@ -451,30 +453,43 @@ pub fn forecast(
     until: &str,
 ) -> rusqlite::Result<Vec<ForecastRow>> {
     let (owners, shared) = scope_params(scope);
+    let month = |d: &str| d.chars().take(7).collect::<String>();
     let mut stmt = conn.prepare_cached(
-        "SELECT substr(d.expected_close, 1, 7) AS month, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id),
-                d.currency, count(*), sum(d.amount), sum(d.amount * s.probability)
-         FROM deals d JOIN stages s ON s.id = d.stage_id
-         WHERE d.deleted_at IS NULL AND s.outcome = 'open'
-           AND d.expected_close >= ?1 AND d.expected_close <= ?2
-           AND (?3 IS NULL OR d.owner_id IN (SELECT value FROM json_each(?3))
-                OR d.id IN (SELECT value FROM json_each(?4)))
-         GROUP BY month, d.owner_id, d.currency ORDER BY month, 3, d.currency",
+        "SELECT month, owner_id, (SELECT name FROM users WHERE id = owner_id), currency,
+                sum(deals), sum(amount), sum(weighted) FROM (
+            SELECT t.month, t.owner_id, t.currency, t.deals, t.amount, t.amount * s.probability AS weighted
+              FROM forecast_totals t JOIN stages s ON s.id = t.stage_id
+             WHERE s.outcome = 'open' AND t.month >= ?1 AND t.month <= ?2
+               AND (?3 IS NULL OR t.owner_id IN (SELECT value FROM json_each(?3)))
+            UNION ALL
+            SELECT substr(d.expected_close, 1, 7), ifnull(d.owner_id, 0), d.currency, 1, d.amount,
+                   d.amount * s.probability
+              FROM deals d JOIN stages s ON s.id = d.stage_id
+             WHERE ?3 IS NOT NULL AND d.id IN (SELECT value FROM json_each(?4))
+               AND d.deleted_at IS NULL AND s.outcome = 'open'
+               AND d.expected_close >= ?5 AND d.expected_close <= ?6
+               AND ifnull(d.owner_id, 0) NOT IN (SELECT value FROM json_each(?3)))
+         GROUP BY month, owner_id, currency HAVING sum(deals) > 0
+         ORDER BY month, 3, currency",
     )?;
-    stmt.query_map(params![from, until, owners, shared], |r| {
-        let weighted: i64 = r.get(6)?;
-        Ok(ForecastRow {
-            month: r.get(0)?,
-            owner_id: r.get(1)?,
-            owner: r.get(2)?,
-            currency: r.get(3)?,
-            deals: r.get(4)?,
-            amount: r.get(5)?,
-            weighted: crate::domain::Money::from_minor(weighted)
-                .percent(1)
-                .minor(),
-        })
-    })?
+    stmt.query_map(
+        params![month(from), month(until), owners, shared, from, until],
+        |r| {
+            let weighted: i64 = r.get(6)?;
+            let owner: i64 = r.get(1)?;
+            Ok(ForecastRow {
+                month: r.get(0)?,
+                owner_id: (owner != 0).then_some(owner),
+                owner: r.get(2)?,
+                currency: r.get(3)?,
+                deals: r.get(4)?,
+                amount: r.get(5)?,
+                weighted: crate::domain::Money::from_minor(weighted)
+                    .percent(1)
+                    .minor(),
+            })
+        },
+    )?
     .collect()
 }
 

@@ -2,16 +2,20 @@
 //! bilingual company; `kith seed --scale N` generates N contacts (and companies and users in
 //! the proportions of the performance budgets) as fast as SQLite allows.
 //!
+//! Both add deals in the default pipeline and follow-ups (activities), so the board, the
+//! forecast and the 360° timelines have something to show and to measure.
+//!
 //! Each run is one write through the audited write path with one summary audit entry.
 
+mod activities;
+mod customers;
+mod deals;
 mod store;
 
-use crate::crm::records::SOURCES;
-
 use crate::audit::Event;
-use crate::crm::search::{index_text, store as search};
 use crate::db::{Actor, Db};
 use crate::error::AppError;
+use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -34,79 +38,11 @@ const LAST: &[&str] = &[
     "Smith", "Johnson", "Brown", "Taylor", "Miller", "Wilson", "Moore", "Clark", "Lewis", "Walker",
     "Hall", "Young", "King", "Wright", "Green", "Baker", "Adams", "Nelson", "Carter", "Mitchell",
 ];
-const CITIES: &[(&str, &str, &str)] = &[
-    ("北京", "北京", "010"),
-    ("上海", "上海", "021"),
-    ("广东", "广州", "020"),
-    ("广东", "深圳", "0755"),
-    ("浙江", "杭州", "0571"),
-    ("江苏", "南京", "025"),
-    ("江苏", "苏州", "0512"),
-    ("四川", "成都", "028"),
-    ("湖北", "武汉", "027"),
-    ("陕西", "西安", "029"),
-    ("天津", "天津", "022"),
-    ("重庆", "重庆", "023"),
-    ("山东", "青岛", "0532"),
-    ("福建", "厦门", "0592"),
-    ("湖南", "长沙", "0731"),
-];
-const WORDS: &[&str] = &[
-    "华星", "恒通", "瑞丰", "金石", "远航", "博雅", "鼎盛", "众诚", "天成", "新元", "海川", "智联",
-    "云帆", "锦程", "宏达", "德信", "长青", "汇丰", "启明", "安和", "东方", "南山", "凯旋", "嘉禾",
-];
-const TRADES: &[&str] = &[
-    "科技",
-    "电子",
-    "贸易",
-    "物流",
-    "医疗器械",
-    "食品",
-    "建材",
-    "软件",
-    "机械",
-    "化工",
-    "文化传媒",
-    "教育咨询",
-    "新能源",
-    "餐饮管理",
-    "生物科技",
-];
-const EN_WORDS: &[&str] = &[
-    "Northwind",
-    "Bluepeak",
-    "Silverline",
-    "Redwood",
-    "Harbor",
-    "Summit",
-    "Brightway",
-    "Oakridge",
-];
-const EN_TRADES: &[&str] = &[
-    "Logistics",
-    "Trading",
-    "Systems",
-    "Foods",
-    "Medical",
-    "Software",
-    "Industries",
-];
-const TITLES: &[&str] = &[
-    "总经理",
-    "采购经理",
-    "技术总监",
-    "财务主管",
-    "销售总监",
-    "行政主管",
-    "CEO",
-    "Purchasing Manager",
-    "CTO",
-];
-// Weighted: customers are the most common record in a working CRM.
-const STATUSES: &[&str] = &["lead", "prospect", "customer", "customer", "churned"];
 
+/// The generator: a deterministic random stream and the moment "now" of the whole run.
 struct Gen {
     rng: StdRng,
+    now: DateTime<Utc>,
 }
 
 impl Gen {
@@ -122,36 +58,23 @@ impl Gen {
         }
     }
 
-    fn company(&mut self, n: usize) -> (String, usize) {
-        let city = self.rng.random_range(0..CITIES.len());
-        let name = if self.rng.random_bool(0.85) {
-            format!(
-                "{}{}{}有限公司",
-                CITIES[city].1,
-                self.pick(WORDS),
-                self.pick(TRADES)
-            )
-        } else {
-            format!("{} {} Ltd.", self.pick(EN_WORDS), self.pick(EN_TRADES))
-        };
-        // A number keeps generated names distinct at scale without looking odd in a demo.
-        let name = if n > 0 { format!("{name} {n}") } else { name };
-        (name, city)
-    }
-
-    fn mobile(&mut self) -> (String, String) {
-        let prefix = self.pick(&[
-            "138", "139", "137", "186", "188", "150", "151", "177", "199", "135",
-        ]);
-        let rest: u32 = self.rng.random_range(0..100_000_000);
-        let digits = format!("{prefix}{rest:08}");
-        (format!("+86{digits}"), digits)
-    }
-
+    /// A random moment in the last `days_back` days, as stored.
     fn time(&mut self, days_back: i64) -> String {
         let secs = self.rng.random_range(0..days_back * 86_400);
-        (chrono::Utc::now() - chrono::Duration::seconds(secs))
+        self.ago(secs)
+    }
+
+    /// The moment `secs` seconds before now, as stored (UTC).
+    fn ago(&self, secs: i64) -> String {
+        (self.now - chrono::Duration::seconds(secs))
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    }
+
+    /// The date `days` days from today (negative: in the past), `YYYY-MM-DD`.
+    fn date_in(&self, days: i64) -> String {
+        (self.now + chrono::Duration::days(days))
+            .format("%Y-%m-%d")
             .to_string()
     }
 }
@@ -165,6 +88,10 @@ pub struct Plan {
     pub companies: usize,
     /// Contacts.
     pub contacts: usize,
+    /// Deals, spread over the companies.
+    pub deals: usize,
+    /// Follow-ups in all: those on deals first, the rest with contacts and companies.
+    pub activities: usize,
     /// Whether names get a distinguishing number (scale runs).
     pub numbered: bool,
 }
@@ -176,19 +103,29 @@ impl Plan {
             users: 8,
             companies: 120,
             contacts: 360,
+            deals: 150,
+            activities: 1080,
             numbered: false,
         }
     }
 
     /// `n` contacts with the budget's proportions: a company per five contacts, a user per
-    /// two thousand contacts (at least 5, at most 500).
+    /// two thousand contacts (at least 5, at most 500), 0.3 deals and 3 follow-ups per contact.
     pub fn scale(n: usize) -> Plan {
         Plan {
             users: (n / 2000).clamp(5, 500),
             companies: (n / 5).max(1),
             contacts: n,
+            deals: n * 3 / 10,
+            activities: n * 3,
             numbered: true,
         }
+    }
+
+    /// Whether this is a benchmark run: several follow-ups and notes per deal are for the
+    /// demo; at scale a deal gets one follow-up (and its full stage history all the same).
+    fn lean(&self) -> bool {
+        self.numbered
     }
 }
 
@@ -218,126 +155,95 @@ fn place_in_departments(conn: &rusqlite::Connection, users: &[i64]) -> Result<()
     Ok(())
 }
 
-/// Generates the plan's records in one audited write and returns how many of each.
+/// Generates the plan's records in one audited write and returns how many users,
+/// companies and contacts (deals and follow-ups are counted in the audit entry).
 pub fn run(db: &Db, plan: Plan, actor: Actor) -> Result<(usize, usize, usize), AppError> {
     db.write_blocking(actor, move |tx| {
         let mut g = Gen {
             rng: StdRng::seed_from_u64(20261124),
+            now: Utc::now(),
         };
+        // One transaction writes the whole database: rows are appended with the bulk
+        // tables' indexes set aside, and each index is then built in one sorted pass, in a
+        // page cache large enough that SQLite does not spill pages into the log meanwhile.
         let conn = tx.conn();
-        let hash = crate::auth::password::hash(&crate::auth::random_token(16))?;
-        let mut user_ids = Vec::with_capacity(plan.users);
-        for i in 0..plan.users {
-            let role = if i % 10 == 0 {
-                "manager"
-            } else if i % 7 == 3 {
-                "service"
-            } else {
-                "sales"
-            };
-            user_ids.push(store::user(
-                conn,
-                &format!("rep{i}@demo.kith"),
-                &g.person(),
-                role,
-                &hash,
-            )?);
-        }
-        place_in_departments(conn, &user_ids)?;
-        crate::crm::industries::seed_defaults(conn, "zh-CN")?;
-        let industry_ids: Vec<i64> = crate::crm::industries::tree(conn)?
-            .into_iter()
-            .flat_map(|s| s.children.into_iter().map(|c| c.0))
-            .collect();
-        let mut company_ids = Vec::with_capacity(plan.companies);
-        let mut company_names = Vec::with_capacity(plan.companies);
-        {
-            for i in 0..plan.companies {
-                let (name, city) = g.company(if plan.numbered { i + 1 } else { 0 });
-                let (province, city_name, area) = CITIES[city];
-                let local: u32 = g.rng.random_range(10_000_000..99_999_999);
-                let local = if area.len() == 4 {
-                    local / 10 * 10
-                } else {
-                    local
-                };
-                let phone = format!("+86{}{local}", &area[1..]);
-                let digits = format!("{area}{local}");
-                let owner = user_ids[g.rng.random_range(0..user_ids.len())];
-                let created = g.time(720);
-                let updated = g.time(90).max(created.clone());
-                let industry = (!industry_ids.is_empty())
-                    .then(|| industry_ids[g.rng.random_range(0..industry_ids.len())]);
-                let id = store::company(
-                    conn,
-                    &store::Company {
-                        name: &name,
-                        status: g.pick(STATUSES),
-                        source: g.pick(SOURCES),
-                        province,
-                        city: city_name,
-                        phone: &phone,
-                        digits: &digits,
-                        owner,
-                        created: &created,
-                        updated: &updated,
-                        industry,
-                    },
-                )?;
-                search::insert(conn, 0, id, &index_text(&[&name, city_name]), &digits)?;
-                company_ids.push(id);
-                company_names.push(name);
-            }
-        }
-        {
-            for i in 0..plan.contacts {
-                let company = (!company_ids.is_empty() && g.rng.random_bool(0.9))
-                    .then(|| g.rng.random_range(0..company_ids.len()));
-                let (province, city, _) = CITIES[g.rng.random_range(0..CITIES.len())];
-                let (mobile, digits) = g.mobile();
-                let email = g
-                    .rng
-                    .random_bool(0.6)
-                    .then(|| format!("c{i}@example{}.cn", i % 97));
-                let owner = user_ids[g.rng.random_range(0..user_ids.len())];
-                let created = g.time(720);
-                let updated = g.time(90).max(created.clone());
-                let (name, title) = (g.person(), g.pick(TITLES));
-                let id = store::contact(
-                    conn,
-                    &store::Contact {
-                        company: company.map(|c| company_ids[c]),
-                        name: &name,
-                        title,
-                        status: g.pick(STATUSES),
-                        source: g.pick(SOURCES),
-                        province,
-                        city,
-                        mobile: &mobile,
-                        digits: &digits,
-                        email: email.as_deref(),
-                        owner,
-                        created: &created,
-                        updated: &updated,
-                    },
-                )?;
-                let company_name = company.map(|c| company_names[c].as_str()).unwrap_or("");
-                let words = index_text(&[
-                    &name,
-                    company_name,
-                    email.as_deref().unwrap_or(""),
-                    title,
-                    city,
-                ]);
-                search::insert(conn, 1, id, &words, &digits)?;
-            }
-        }
+        let cache = store::cache_size(conn)?;
+        store::set_cache_size(conn, SEED_CACHE_KIB)?;
+        let indexes = store::drop_indexes(conn, BULK_TABLES)?;
+        let result = generate(conn, &mut g, &plan)
+            .and_then(|made| Ok(store::create_indexes(conn, &indexes).map(|()| made)?));
+        store::set_cache_size(conn, cache)?;
+        let made = result?;
         tx.audit(
             Event::new("seed")
                 .change("users", 0, plan.users as i64)
                 .change("companies", 0, plan.companies as i64)
-                .change("contacts", 0, plan.contacts as i64),
+                .change("contacts", 0, plan.contacts as i64)
+                .change("default_pipeline", false, made.pipeline)
+                .change("deals", 0, made.deals as i64)
+                .change("activities", 0, made.activities as i64),
         )?;
         Ok((plan.users, plan.companies, plan.contacts))
     })
 }
+
+/// Page cache while seeding (negative: KiB, as `PRAGMA cache_size` takes it).
+const SEED_CACHE_KIB: i64 = -256 * 1024;
+
+/// Tables that get many rows: their indexes are built after the rows are in.
+const BULK_TABLES: &[&str] = &[
+    "companies",
+    "contacts",
+    "deals",
+    "deal_stages",
+    "activities",
+];
+
+/// What a run made besides the plan's users, companies and contacts.
+struct Made {
+    /// Whether the default pipeline had to be created.
+    pipeline: bool,
+    deals: usize,
+    activities: usize,
+}
+
+/// Everything a run writes.
+fn generate(conn: &rusqlite::Connection, g: &mut Gen, plan: &Plan) -> Result<Made, AppError> {
+    let hash = crate::auth::password::hash(&crate::auth::random_token(16))?;
+    let mut user_ids = Vec::with_capacity(plan.users);
+    for i in 0..plan.users {
+        let role = if i % 10 == 0 {
+            "manager"
+        } else if i % 7 == 3 {
+            "service"
+        } else {
+            "sales"
+        };
+        user_ids.push(store::user(
+            conn,
+            &format!("rep{i}@demo.kith"),
+            &g.person(),
+            role,
+            &hash,
+        )?);
+    }
+    place_in_departments(conn, &user_ids)?;
+    crate::crm::industries::seed_defaults(conn, "zh-CN")?;
+    let industry_ids: Vec<i64> = crate::crm::industries::tree(conn)?
+        .into_iter()
+        .flat_map(|s| s.children.into_iter().map(|c| c.0))
+        .collect();
+    let customers = customers::generate(conn, g, plan, &user_ids, &industry_ids)?;
+    let pipeline = crate::crm::deals::seed_defaults(conn, "zh-CN")?;
+    let (deals, on_deals) = deals::generate(conn, g, plan, &user_ids, &customers.companies)?;
+    let rest = plan.activities.saturating_sub(on_deals);
+    let others = activities::generate(conn, g, rest, &customers.contacts)?;
+    Ok(Made {
+        pipeline,
+        deals,
+        activities: on_deals + others,
+    })
+}
+
+#[cfg(test)]
+mod tests;
