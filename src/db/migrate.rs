@@ -123,6 +123,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "forecast totals",
         sql: include_str!("migrations/0022_forecast_totals.sql"),
     },
+    Migration {
+        version: 23,
+        description: "board totals for all owners",
+        sql: include_str!("migrations/0023_board_totals.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

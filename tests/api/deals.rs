@@ -264,7 +264,7 @@ async fn the_board_adds_up_each_column_within_the_viewers_scope() {
     .await;
     let total = |app: &TestApp| {
         app.query_i64(&format!(
-            "SELECT sum(amount) FROM stage_totals WHERE stage_id = {negotiation}"
+            "SELECT sum(amount) FROM stage_totals WHERE stage_id = {negotiation} AND owner_id >= 0"
         ))
     };
     assert_eq!(total(&app), 10_010 + 20_020 + 99_900);
@@ -276,6 +276,13 @@ async fn the_board_adds_up_each_column_within_the_viewers_scope() {
     app.post_form(&app.client, &format!("/deals/{mine}/restore"), &[])
         .await;
     assert_eq!(total(&app), 10_010 + 20_020 + 99_900);
+    // Everyone's row agrees with the owners' rows.
+    assert_eq!(
+        app.query_i64(&format!(
+            "SELECT sum(amount) FROM stage_totals WHERE stage_id = {negotiation} AND owner_id = -1"
+        )),
+        total(&app)
+    );
 }
 
 #[tokio::test]

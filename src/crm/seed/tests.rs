@@ -121,7 +121,20 @@ fn a_scale_run_has_the_budget_proportions_and_every_index() {
         ),
         600
     );
-    assert_eq!(count(&db, "SELECT sum(deals) FROM stage_totals"), 600);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT sum(deals) FROM stage_totals WHERE owner_id >= 0"
+        ),
+        600
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT sum(deals) FROM stage_totals WHERE owner_id = -1"
+        ),
+        600
+    );
     let fresh = crate::db::memory().unwrap();
     let indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
     let want: i64 = fresh.query_row(indexes, [], |r| r.get(0)).unwrap();

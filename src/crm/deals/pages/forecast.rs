@@ -12,6 +12,9 @@ use chrono::{Datelike, NaiveDate};
 use minijinja::context;
 use std::collections::BTreeMap;
 
+/// Owner rows per page of the forecast.
+const OWNERS_PER_PAGE: usize = 40;
+
 /// Weighted amount, amount and number of deals.
 type Sums = (i64, i64, i64);
 
@@ -70,8 +73,18 @@ pub async fn forecast(page: Page, q: web::Query<Params>) -> Result<HttpResponse,
             context! { weighted => Money::from_minor(*w).to_string(), total => Money::from_minor(*t).to_string(), deals => n }
         })
     };
+    // A team of hundreds reads in pages of owners; the totals cover them all.
+    let page_no: usize = q
+        .get("page")
+        .and_then(|p| p.parse().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let pages = grid.len().div_ceil(OWNERS_PER_PAGE).max(1);
+    let page_no = page_no.min(pages);
     let owners: Vec<minijinja::Value> = grid
         .iter()
+        .skip((page_no - 1) * OWNERS_PER_PAGE)
+        .take(OWNERS_PER_PAGE)
         .map(|((owner, currency), cells)| {
             let row_total = cells
                 .values()
@@ -104,7 +117,7 @@ pub async fn forecast(page: Page, q: web::Query<Params>) -> Result<HttpResponse,
     page.render(
         "deals/forecast.html",
         context! {
-            months => month_keys, owners, totals, home,
+            months => month_keys, owners, totals, home, page_no, pages,
             from => from.format("%Y-%m").to_string(), span => months,
             earlier => month_start(prev, 0).format("%Y-%m").to_string(),
             later => month_start(from, 1).format("%Y-%m").to_string(),
