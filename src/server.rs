@@ -78,6 +78,12 @@ impl AppState {
         self.company.read().ok().and_then(|c| c.clone())
     }
 
+    /// The company's currency: what new deals and quotes are in (CNY until setup is done).
+    pub fn currency(&self) -> String {
+        self.company()
+            .map_or_else(|| "CNY".to_string(), |c| c.currency)
+    }
+
     /// Replaces the cached company profile after it was saved.
     pub fn set_company(&self, profile: CompanyProfile) {
         if let Ok(mut c) = self.company.write() {

@@ -12,11 +12,6 @@ use crate::db::Tx;
 use crate::error::AppError;
 use serde_json::Value;
 
-/// Currencies a deal can be in; the company's own is the default.
-pub const CURRENCIES: &[&str] = &[
-    "CNY", "USD", "EUR", "HKD", "JPY", "GBP", "TWD", "SGD", "KRW", "AUD", "CAD", "CHF", "MOP",
-];
-
 /// The deal record.
 pub static DEALS: Entity = Entity {
     table: "deals",
@@ -28,7 +23,12 @@ pub static DEALS: Entity = Entity {
         f("contact_id", Kind::Contact, false, false),
         f("stage_id", Kind::Stage, true, true),
         f("amount", Kind::Money, true, true),
-        f("currency", Kind::Select(CURRENCIES), true, false),
+        f(
+            "currency",
+            Kind::Select(crate::crm::settings::CURRENCIES),
+            true,
+            false,
+        ),
         f("expected_close", Kind::Date, false, true),
         f("lost_reason", Kind::Text(100), false, false),
         f("source", Kind::Select(SOURCES), false, false),

@@ -82,6 +82,8 @@ pub fn parse(form: &HashMap<String, String>) -> (Plan, Errors) {
         if id == 0 && stage_name.is_empty() {
             continue;
         }
+        // Errors name the row the stage comes back in: its place among the kept rows.
+        let row = |f: &str| format!("stage{}_{f}", stages.len());
         let mut s = StageInput {
             id,
             name: stage_name,
@@ -101,42 +103,44 @@ pub fn parse(form: &HashMap<String, String>) -> (Plan, Errors) {
             continue;
         }
         if s.name.is_empty() {
-            errors.insert(key("name"), "record.error.required".into());
+            errors.insert(row("name"), "record.error.required".into());
         } else if s.name.chars().count() > 40 {
-            errors.insert(key("name"), "record.error.too_long".into());
+            errors.insert(row("name"), "record.error.too_long".into());
         }
         match get(&key("probability")).parse::<i64>() {
             Ok(p) if (0..=100).contains(&p) => s.probability = p,
             _ => {
-                errors.insert(key("probability"), "pipeline.error.probability".into());
+                errors.insert(row("probability"), "pipeline.error.probability".into());
             }
         }
         if !OUTCOMES.contains(&s.outcome.as_str()) {
-            errors.insert(key("outcome"), "record.error.choice".into());
+            errors.insert(row("outcome"), "record.error.choice".into());
         }
         let stall = get(&key("stall"));
         if !stall.is_empty() {
             match stall.parse::<i64>() {
                 Ok(d) if (1..=365).contains(&d) => s.stall_days = Some(d),
                 _ => {
-                    errors.insert(key("stall"), "pipeline.error.stall".into());
+                    errors.insert(row("stall"), "pipeline.error.stall".into());
                 }
             }
         }
         stages.push(s);
     }
-    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    // Errors were keyed by row; rows keep their keys, only the stages are put in order.
-    let stages: Vec<StageInput> = order.iter().map(|(_, i)| stages[*i].clone()).collect();
-    let kept: Vec<&StageInput> = stages.iter().filter(|s| !s.remove).collect();
     let mut seen = std::collections::HashSet::new();
     for (i, s) in stages.iter().enumerate() {
         if !s.remove && !s.name.is_empty() && !seen.insert(s.name.clone()) {
             errors.insert(format!("stage{i}_name"), "pipeline.error.same_name".into());
         }
     }
-    if kept.iter().filter(|s| s.outcome == "open").count() == 0 {
+    if !stages.iter().any(|s| !s.remove && s.outcome == "open") {
         errors.insert("stages".into(), "pipeline.error.no_open".into());
+    }
+    // A form with mistakes comes back in the order it was typed, so each error stays on its
+    // row; a valid one is put in the order asked for.
+    if errors.is_empty() {
+        order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        stages = order.iter().map(|(_, i)| stages[*i].clone()).collect();
     }
     (
         Plan {

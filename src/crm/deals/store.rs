@@ -370,6 +370,8 @@ pub struct Card {
     pub version: i64,
     /// Stalled since.
     pub stalled_at: Option<String>,
+    /// Stage's name (on customer pages; the board shows it as the column).
+    pub stage: Option<String>,
 }
 
 fn card(r: &Row<'_>) -> rusqlite::Result<Card> {
@@ -384,6 +386,7 @@ fn card(r: &Row<'_>) -> rusqlite::Result<Card> {
         owner: r.get(7)?,
         version: r.get(8)?,
         stalled_at: r.get(9)?,
+        stage: r.get(10)?,
     })
 }
 
@@ -415,7 +418,8 @@ pub fn cards(
     };
     let sql = format!(
         "SELECT d.id, d.name, (SELECT name FROM companies WHERE id = d.company_id), d.amount, d.currency,
-                d.expected_close, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id), d.version, d.stalled_at
+                d.expected_close, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id), d.version, d.stalled_at,
+                NULL
          FROM deals d WHERE d.stage_id = ?1 AND d.deleted_at IS NULL{filter}
          ORDER BY d.updated_at DESC, d.id DESC LIMIT ?4"
     );
@@ -508,14 +512,14 @@ pub fn for_customer(
         "contact_id"
     };
     let sql = format!(
-        "SELECT d.id, d.name, (SELECT name FROM stages WHERE id = d.stage_id), d.amount, d.currency,
-                d.expected_close, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id), d.version, d.stalled_at
+        "SELECT d.id, d.name, (SELECT name FROM companies WHERE id = d.company_id), d.amount, d.currency,
+                d.expected_close, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id), d.version, d.stalled_at,
+                (SELECT name FROM stages WHERE id = d.stage_id)
          FROM deals d WHERE d.{column} = ?1 AND d.deleted_at IS NULL
            AND (?2 IS NULL OR d.owner_id IN (SELECT value FROM json_each(?2)) OR d.id IN (SELECT value FROM json_each(?3)))
          ORDER BY d.updated_at DESC, d.id DESC LIMIT 50"
     );
     let (owners, shared) = scope_params(scope);
     let mut stmt = conn.prepare_cached(&sql)?;
-    // The stage's name stands where the board shows the company.
     stmt.query_map(params![id, owners, shared], card)?.collect()
 }

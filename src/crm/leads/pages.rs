@@ -240,10 +240,7 @@ pub async fn submit(
     };
     let deal = if get("make_deal") == "1" {
         page.user()?.require_level(DEALS.area, Action::Create)?;
-        let home = page
-            .state
-            .company()
-            .map_or_else(|| "CNY".into(), |c| c.currency.clone());
+        let home = page.state.currency();
         let f: Params = [
             ("name", get("deal_name")),
             ("stage_id", get("deal_stage")),

@@ -26,7 +26,9 @@ pub struct CompanyProfile {
 }
 
 /// Currencies offered in the form; any ISO code of three capital letters is accepted.
-pub const CURRENCIES: &[&str] = &["CNY", "HKD", "TWD", "USD", "EUR", "JPY", "SGD", "GBP"];
+pub const CURRENCIES: &[&str] = &[
+    "CNY", "HKD", "TWD", "MOP", "USD", "EUR", "JPY", "KRW", "SGD", "GBP", "AUD", "CAD", "CHF",
+];
 
 /// Time zones offered in the form; any IANA name is accepted.
 pub const TIME_ZONES: &[&str] = &[

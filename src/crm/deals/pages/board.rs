@@ -49,10 +49,7 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
     let scope = page.scope(DEALS.area, Action::View).await?;
     let edit = page.scope(DEALS.area, Action::Edit).await?;
     let wanted: Option<i64> = q.get("pipeline").and_then(|p| p.parse().ok());
-    let home = page
-        .state
-        .company()
-        .map_or_else(|| "CNY".to_string(), |c| c.currency.clone());
+    let home = page.state.currency();
     let board_scope = scope.clone();
     let (pipelines, stages, totals, cards, reasons) = page
         .state

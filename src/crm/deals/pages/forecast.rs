@@ -45,10 +45,7 @@ pub async fn forecast(page: Page, q: web::Query<Params>) -> Result<HttpResponse,
         .db
         .read(move |c| Ok(store::forecast(c, &scope, &a, &b)?))
         .await?;
-    let home = page
-        .state
-        .company()
-        .map_or_else(|| "CNY".to_string(), |c| c.currency.clone());
+    let home = page.state.currency();
     let month_keys: Vec<String> = (0..months)
         .map(|i| month_start(from, i).format("%Y-%m").to_string())
         .collect();

@@ -81,7 +81,7 @@ pub async fn customer_deals(page: &Page, e: &Entity, id: i64) -> Result<Option<V
         .iter()
         .map(|d| {
             let amount = (!hide_amount).then(|| Money::from_minor(d.amount).to_string());
-            context! { amount, stage => d.company, ..Value::from_serialize(d) }
+            context! { amount, ..Value::from_serialize(d) }
         })
         .collect();
     let can_create = me.level(DEALS.area, Action::Create) != Level::None;

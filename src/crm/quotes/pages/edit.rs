@@ -231,7 +231,7 @@ pub async fn create(page: Page, Form(pairs): Pairs) -> Result<HttpResponse, AppE
     };
     let company = page.state.company();
     let year = super::super::year_now(company.as_ref().map(|c| c.time_zone.as_str()));
-    let currency = company.map_or_else(|| "CNY".to_string(), |c| c.currency);
+    let currency = page.state.currency();
     let deal_id = deal.id;
     let result = page
         .state

@@ -123,10 +123,9 @@ pub async fn new_form(
         .entry("owner_id".into())
         .or_insert_with(|| me.id.to_string());
     if e.field("currency").is_some() {
-        let home = page.state.company().map(|c| c.currency.clone());
         input
             .entry("currency".into())
-            .or_insert_with(|| home.unwrap_or_else(|| "CNY".into()));
+            .or_insert_with(|| page.state.currency());
     }
     if e.field("stage_id").is_some() && !input.contains_key("stage_id") {
         let wanted: Option<i64> = input.get("pipeline").and_then(|p| p.parse().ok());
