@@ -1,0 +1,3 @@
+//! Exporting list views to CSV and XLSX files.
+
+pub mod write;

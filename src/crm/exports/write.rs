@@ -1,0 +1,1 @@
+//! Writing rows of text to CSV and XLSX files.

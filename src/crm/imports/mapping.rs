@@ -1,0 +1,1 @@
+//! Matching file columns to fields.

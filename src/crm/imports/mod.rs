@@ -1,0 +1,4 @@
+//! Importing spreadsheets and CSV files into records.
+
+pub mod mapping;
+pub mod read;

@@ -1,0 +1,1 @@
+//! Reading an uploaded file into rows of text.

@@ -1,0 +1,1 @@
+//! Posting a delivery to a receiver.

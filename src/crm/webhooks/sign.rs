@@ -1,0 +1,1 @@
+//! Signing webhook deliveries.
