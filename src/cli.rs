@@ -35,6 +35,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Make API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Check or export the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -104,6 +107,23 @@ pub enum UserCommand {
         /// Hand their companies, contacts and open tasks to this colleague (email).
         #[arg(long, value_name = "EMAIL")]
         transfer_to: Option<String>,
+    },
+}
+
+/// `kith token ...`.
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Make an API token for a user and print it once (read and write unless --read-only).
+    Create {
+        /// The user the token acts as (email).
+        #[arg(long)]
+        user: String,
+        /// What the token is for, e.g. "ERP sync".
+        #[arg(long)]
+        name: String,
+        /// The token may only read.
+        #[arg(long)]
+        read_only: bool,
     },
 }
 
@@ -188,6 +208,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { .. } => admin::serve(config),
         Command::User(cmd) => admin::user(&config, cmd),
+        Command::Token(cmd) => admin::token(&config, cmd),
         Command::Audit(cmd) => admin::audit(&config, cmd),
         Command::Db(cmd) => admin::db(&config, cmd),
         Command::Backup(cmd) => backup::backup(&config, cmd),

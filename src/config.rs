@@ -24,6 +24,27 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     /// Scheduled backups.
     pub backup: crate::backup::BackupConfig,
+    /// The REST API and imports.
+    pub api: ApiConfig,
+}
+
+/// `[api]`: the REST API, its tokens and file imports.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Requests one API token may make per minute; more get 429 with `Retry-After`.
+    pub requests_per_minute: u32,
+    /// Largest import file accepted, in megabytes (MiB); a larger upload gets a clear 413.
+    pub import_max_megabytes: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            requests_per_minute: 600,
+            import_max_megabytes: 50,
+        }
+    }
 }
 
 /// `[attachments]`: files stored inside the database with their record.
@@ -299,6 +320,15 @@ impl Config {
         if self.attachments.max_megabytes == 0 || self.attachments.max_megabytes > 1024 {
             return Err(bad(
                 "attachments.max_megabytes",
+                "must be between 1 and 1024",
+            ));
+        }
+        if self.api.requests_per_minute == 0 {
+            return Err(bad("api.requests_per_minute", "must be at least 1"));
+        }
+        if self.api.import_max_megabytes == 0 || self.api.import_max_megabytes > 1024 {
+            return Err(bad(
+                "api.import_max_megabytes",
                 "must be between 1 and 1024",
             ));
         }

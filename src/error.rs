@@ -17,6 +17,15 @@ pub enum AppError {
     /// The user is signed in but may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The user may not do this, for the reason given (shown to them).
+    #[error("forbidden: {0}")]
+    Denied(String),
+    /// A conditional request (`If-Match`) named a version the record no longer has.
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
+    /// A change to a versioned record came without the version it was made on.
+    #[error("precondition required")]
+    PreconditionRequired,
     /// The request needs a signed-in user.
     #[error("sign-in required")]
     SignInRequired,
@@ -75,7 +84,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::NotFound => "not_found",
-            AppError::Forbidden => "forbidden",
+            AppError::Forbidden | AppError::Denied(_) => "forbidden",
+            AppError::PreconditionFailed(_) => "precondition_failed",
+            AppError::PreconditionRequired => "precondition_required",
             AppError::SignInRequired => "unauthorized",
             AppError::Csrf => "csrf_failed",
             AppError::Validation { .. } => "validation_failed",
@@ -105,7 +116,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::Denied(_) => StatusCode::FORBIDDEN,
+            AppError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,

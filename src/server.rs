@@ -28,6 +28,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// The one-time setup link, while no administrator exists.
     pub setup: SetupLink,
+    /// Requests per API token and minute.
+    pub api_rate: crate::web::rate::RateLimit,
     /// When this server started.
     pub started: chrono::DateTime<chrono::Utc>,
     company: RwLock<Option<CompanyProfile>>,
@@ -65,6 +67,10 @@ impl AppState {
             templates: Templates::new(),
             hasher: Hasher::new(cores)?,
             throttle,
+            api_rate: crate::web::rate::RateLimit::new(
+                Duration::from_secs(60),
+                config.api.requests_per_minute as usize,
+            ),
             setup,
             started: chrono::Utc::now(),
             company: RwLock::new(company),
@@ -105,6 +111,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(auth::pages::logout))
         .route("/language", web::post().to(auth::pages::language))
         .route("/account", web::get().to(crm::users::account::form))
+        .route("/account/tokens", web::get().to(crm::tokens::pages::list))
+        .route(
+            "/account/tokens",
+            web::post().to(crm::tokens::pages::create),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            web::post().to(crm::tokens::pages::revoke),
+        )
         .route(
             "/account/password",
             web::post().to(crm::users::account::change_password),
@@ -234,6 +249,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crm::notifications::pages::routes);
     cfg.configure(crm::products::pages::routes)
         .configure(crm::quotes::pages::routes);
+    cfg.configure(crm::api::routes);
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
     records(cfg, &crm::deals::DEALS);
@@ -370,6 +386,7 @@ pub fn build(
                 Err::<actix_web::HttpResponse, _>(AppError::NotFound)
             }))
             .wrap(from_fn(crate::auth::session::load))
+            .wrap(from_fn(crate::auth::bearer::load))
             .wrap(Compress::default())
             .wrap(from_fn(crate::web::middleware::request))
     })

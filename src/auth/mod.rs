@@ -2,6 +2,7 @@
 //! where permissions are decided ([`access::Access`], [`CurrentUser::level`]).
 
 pub mod access;
+pub mod bearer;
 pub mod csrf;
 pub mod pages;
 pub mod password;

@@ -72,7 +72,7 @@ pub async fn load(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let path = req.path();
-    if path.starts_with("/static/") || path == "/healthz" {
+    if path.starts_with("/static/") || path == "/healthz" || super::bearer::is_api(path) {
         return next.call(req).await;
     }
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {

@@ -208,6 +208,32 @@ pub fn user(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
     }
 }
 
+/// `kith token ...`.
+pub fn token(config: &Config, cmd: crate::cli::TokenCommand) -> anyhow::Result<()> {
+    let crate::cli::TokenCommand::Create {
+        user,
+        name,
+        read_only,
+    } = cmd;
+    let db = open(config, false)?;
+    let user = find(&db, &user)?;
+    if user.disabled_at.is_some() {
+        return Err(anyhow!("{} is disabled", user.email));
+    }
+    let (_, token) = db
+        .write_blocking(Actor::cli(), |tx| {
+            crate::crm::tokens::create(tx, user.id, &name, !read_only)
+        })
+        .map_err(app)?;
+    eprintln!(
+        "made a {} token for {}; it is shown only this once:",
+        if read_only { "read-only" } else { "read-write" },
+        user.email
+    );
+    println!("{token}");
+    Ok(())
+}
+
 fn find(db: &Db, email: &str) -> anyhow::Result<users_store::UserRow> {
     let e = email.trim().to_lowercase();
     db.read_blocking(move |c| Ok(users_store::find_by_email(c, &e)?))

@@ -1,6 +1,7 @@
 //! CRM features, one folder each: types and rules in `mod.rs`, SQL in `store.rs`, HTML in
 //! `pages.rs`.
 
+pub mod api;
 pub mod attachments;
 pub mod companies;
 pub mod contacts;
@@ -26,6 +27,7 @@ pub mod seed;
 pub mod settings;
 pub mod sharing;
 pub mod tags;
+pub mod tokens;
 pub mod users;
 pub mod views;
 pub mod webhooks;

@@ -128,6 +128,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "board totals for all owners",
         sql: include_str!("migrations/0023_board_totals.sql"),
     },
+    Migration {
+        version: 24,
+        description: "API tokens and webhooks",
+        sql: include_str!("migrations/0024_api.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

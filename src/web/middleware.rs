@@ -40,7 +40,7 @@ fn is_public_form(path: &str) -> bool {
 }
 
 fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/healthz"
+    crate::auth::bearer::is_api(path) || path == "/healthz"
 }
 
 /// Whether a state-changing request comes from another site, judged by `Origin`.
@@ -187,8 +187,14 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
     } else {
         error_page(&req, status, code, message, request_id)
     };
-    // Keep cookies set on the way (an expired session's removal, a new CSRF cookie).
+    // Keep cookies set on the way (an expired session's removal, a new CSRF cookie), and
+    // the headers that tell a client what to do next.
     let mut response = response;
+    for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE, header::ETAG] {
+        if let Some(v) = res.response().headers().get(&name).cloned() {
+            response.headers_mut().insert(name, v);
+        }
+    }
     let cookies: Vec<_> = res.response().cookies().map(|c| c.into_owned()).collect();
     for c in cookies {
         let _ = response.add_cookie(&c);
@@ -199,7 +205,12 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
 fn user_message(e: &AppError) -> Option<String> {
     match e {
         AppError::Validation { message, .. } => Some(message.clone()),
-        AppError::Conflict(m) => Some(m.clone()),
+        AppError::Conflict(m) | AppError::Denied(m) | AppError::PreconditionFailed(m) => {
+            Some(m.clone())
+        }
+        AppError::PreconditionRequired => {
+            Some("send the version you changed in an If-Match header".into())
+        }
         _ => None,
     }
 }

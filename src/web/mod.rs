@@ -1,10 +1,12 @@
 //! The web layer shared by every feature: templates, the i18n catalog, static assets,
 //! request middleware and the page context.
 
+pub mod api;
 pub mod assets;
 pub mod i18n;
 pub mod middleware;
 pub mod page;
+pub mod rate;
 
 use crate::error::AppError;
 use i18n::Lang;

@@ -21,6 +21,7 @@ mod pools;
 mod products;
 mod quotes;
 mod records;
+mod rest;
 mod roles;
 mod scopes;
 mod sessions;

@@ -6,10 +6,10 @@
 //! configuration, and a key that changes on restart costs at most one visitor one more
 //! click (the form comes back, filled in, with a fresh stamp).
 
+use crate::web::rate::RateLimit;
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{LazyLock, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::LazyLock;
+use std::time::Duration;
 
 /// Submissions accepted from one address per [`WINDOW`].
 pub const PER_ADDRESS: usize = 10;
@@ -22,52 +22,6 @@ pub const MIN_FILL_SECS: i64 = 2;
 
 /// A stamp older than this is refused (the form comes back with a fresh one).
 pub const MAX_AGE_SECS: i64 = 24 * 60 * 60;
-
-/// Addresses kept at most, so a flood from many addresses cannot grow memory unbounded.
-const MAX_KEYS: usize = 100_000;
-
-/// Counts submissions per key over a sliding window, in memory.
-pub struct RateLimit {
-    window: Duration,
-    limit: usize,
-    hits: Mutex<HashMap<String, VecDeque<Instant>>>,
-}
-
-impl RateLimit {
-    /// A limit of `limit` per `window`.
-    pub fn new(window: Duration, limit: usize) -> RateLimit {
-        RateLimit {
-            window,
-            limit,
-            hits: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Counts a submission for `key`; `false` when the key is over its limit (that
-    /// attempt is not counted, so the limit lifts once the window has passed).
-    pub fn allow(&self, key: &str) -> bool {
-        let now = Instant::now();
-        let Ok(mut map) = self.hits.lock() else {
-            return true;
-        };
-        if map.len() >= MAX_KEYS && !map.contains_key(key) {
-            let window = self.window;
-            map.retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < window));
-        }
-        let q = map.entry(key.to_string()).or_default();
-        while q
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            q.pop_front();
-        }
-        if q.len() >= self.limit {
-            return false;
-        }
-        q.push_back(now);
-        true
-    }
-}
 
 /// Public form submissions, for every server in this process: the key names the data
 /// folder as well as the address, so two servers never share counts.
@@ -164,16 +118,5 @@ mod tests {
             hex::encode(mac),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn an_address_over_its_limit_waits_for_the_window() {
-        let limit = RateLimit::new(Duration::from_millis(40), 2);
-        assert!(limit.allow("1.1.1.1"));
-        assert!(limit.allow("1.1.1.1"));
-        assert!(!limit.allow("1.1.1.1"));
-        assert!(limit.allow("2.2.2.2"));
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(limit.allow("1.1.1.1"));
     }
 }

@@ -3,7 +3,9 @@
 //! same for every kind of record, so they are written once here; each entity's folder only
 //! declares its fields.
 
+pub mod api;
 pub mod pages;
+pub mod query;
 pub mod rules;
 pub mod store;
 mod trash;

@@ -299,6 +299,8 @@ pub struct ListQuery {
     pub owners: Option<Vec<i64>>,
     /// With `owners`: these records too (shared with the viewer).
     pub shared: Vec<i64>,
+    /// Only records whose name contains this text.
+    pub name_contains: Option<String>,
 }
 
 /// One page of live records and whether more follow.
@@ -362,6 +364,10 @@ pub fn list(
             }
             _ => {}
         }
+    }
+    if let Some(text) = &q.name_contains {
+        sql.push_str(" AND instr(r.name, ?) > 0");
+        args.push(SqlValue::Text(text.clone()));
     }
     if let (Some(c), true) = (q.company_id, has_company(e)) {
         sql.push_str(" AND r.company_id = ?");
@@ -439,6 +445,31 @@ pub fn trash(
     let mut stmt = conn.prepare_cached(&sql)?;
     stmt.query_map(rusqlite::params![limit as i64, owners], |r| record(e, r))?
         .collect()
+}
+
+/// `id` when it is a live company.
+pub fn live_company(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM companies WHERE id = ?1 AND deleted_at IS NULL",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// `id` when it is a live contact (of `company`, when given).
+pub fn live_contact(
+    conn: &Connection,
+    id: i64,
+    company: Option<i64>,
+) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT id FROM contacts WHERE id = ?1 AND deleted_at IS NULL
+           AND (?2 IS NULL OR company_id = ?2)",
+        rusqlite::params![id, company],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// The id of a live company with this exact name, or its normalized form.

@@ -197,11 +197,13 @@ pub fn disable(tx: &mut Tx<'_>, id: i64, by: Option<i64>) -> Result<(), AppError
     let now = crate::db::now();
     store::set_disabled(tx.conn(), id, Some(&now))?;
     let ended = sessions::delete_for_user(tx.conn(), id)?;
+    let revoked = crate::crm::tokens::store::revoke_all(tx.conn(), id, &now)?;
     tx.audit(
         Event::new("user.disable")
             .entity("user", id)
             .change("disabled_at", None::<String>, now)
-            .change("sessions_ended", 0, ended as i64),
+            .change("sessions_ended", 0, ended as i64)
+            .change("tokens_revoked", 0, revoked as i64),
     )?;
     Ok(())
 }

@@ -13,7 +13,8 @@ use minijinja::{Value, context};
 use serde_json::Value as Json;
 use std::collections::HashMap;
 
-fn form_values(
+/// A stored record as form inputs (what an edit form starts from).
+pub fn form_values(
     e: &Entity,
     rec: &Record,
     custom: &[crate::crm::fields::CustomField],
@@ -168,9 +169,15 @@ impl super::super::Lookup for DbLookup<'_> {
         if self.1 && name == PENDING_COMPANY {
             return Some(0);
         }
+        if let Some(id) = by_id(name) {
+            return store::live_company(self.0, id).ok().flatten();
+        }
         store::company_by_name(self.0, name).ok().flatten()
     }
     fn contact(&self, name: &str, company: Option<i64>) -> Option<i64> {
+        if let Some(id) = by_id(name) {
+            return store::live_contact(self.0, id, company).ok().flatten();
+        }
         store::contact_by_name(self.0, name, company).ok().flatten()
     }
     fn user(&self, id: i64) -> bool {
@@ -185,6 +192,11 @@ impl super::super::Lookup for DbLookup<'_> {
             .flatten()
             .map(|s| (s.pipeline_id, s.outcome == "lost"))
     }
+}
+
+/// A company or contact named by id (`#12`), as the API and imports name them.
+fn by_id(name: &str) -> Option<i64> {
+    name.strip_prefix('#').and_then(|n| n.parse().ok())
 }
 
 /// Parses a submitted form under the user's field rules: a field they may not change is
@@ -249,7 +261,11 @@ async fn parse_with(
 }
 
 /// A new record's owner must be inside the user's create scope.
-async fn owner_allowed(page: &Page, e: &'static Entity, values: &Values) -> Result<bool, AppError> {
+pub async fn owner_allowed(
+    page: &Page,
+    e: &'static Entity,
+    values: &Values,
+) -> Result<bool, AppError> {
     let owner = values.get("owner_id").and_then(Json::as_i64);
     let me = page.user()?.id;
     Ok(page

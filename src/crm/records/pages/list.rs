@@ -1,6 +1,6 @@
 //! The list page: filters, sort, keyset pages, saved views and bulk selection.
 
-use super::super::store::{self, ListQuery, Record};
+use super::super::store::{self, Record};
 use super::super::{Entity, Kind};
 use super::*;
 use crate::auth::{Action, Level};
@@ -144,38 +144,10 @@ pub async fn list(
     me.require_level(e.area, Action::View)?;
     let rules = me.access.rules(e.area);
     let hidden = super::super::rules::hidden(&rules);
-    // A filter on a field the user may not see would tell what it holds: it is ignored.
-    let get = |k: &str| {
-        let field = match k {
-            "owner" => "owner_id",
-            "company" => "company_id",
-            "industry" => "industry_id",
-            other => other
-                .strip_prefix("cf_")
-                .map_or(other, |c| c.split("__").next().unwrap_or(c)),
-        };
-        let custom = format!("custom.{field}");
-        if hidden
-            .iter()
-            .any(|h| *h == field || (k.starts_with("cf_") && *h == custom))
-        {
-            return None;
-        }
-        q.get(k)
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-    };
-    let sort_param = get("sort").unwrap_or_else(|| "-updated_at".into());
-    let (desc, sort_name) = match sort_param.strip_prefix('-') {
-        Some(s) => (true, s.to_string()),
-        None => (false, sort_param.clone()),
-    };
-    let sort = e
-        .sorts
-        .iter()
-        .find(|s| **s == sort_name)
-        .copied()
-        .unwrap_or("updated_at");
+    let params = super::super::query::Params::new(&q, &hidden);
+    let get = |k: &str| params.get(k);
+    let sort_param = params.sort_param();
+    let (sort, _) = params.sort(e);
     let (custom_fields, industries) = page
         .state
         .db
@@ -186,32 +158,11 @@ pub async fn list(
             ))
         })
         .await?;
-    let custom_filter: Vec<(String, String)> = custom_fields
-        .iter()
-        .filter_map(|f| get(&crate::crm::fields::input_name(&f.key)).map(|v| (f.key.clone(), v)))
-        .collect();
-    let field_filter: Vec<(String, String)> = ["source", "province", "city", "title", "stage_id"]
-        .iter()
-        .filter(|name| e.field(name).is_some())
-        .filter_map(|name| get(name).map(|v| (name.to_string(), v)))
-        .collect();
     let scope = page.scope(e.area, Action::View).await?;
-    let query = ListQuery {
-        owners: scope.owners().map(<[i64]>::to_vec),
-        shared: scope.shared().to_vec(),
-        fields: field_filter,
-        custom: custom_filter,
-        status: get("status"),
-        owner_id: get("owner").and_then(|o| o.parse().ok()),
-        company_id: get("company").and_then(|o| o.parse().ok()),
-        tag_id: get("tag").and_then(|o| o.parse().ok()),
-        industry_id: get("industry").and_then(|o| o.parse().ok()),
-        sort,
-        desc,
-        after: get("after_id")
-            .and_then(|id| id.parse().ok())
-            .map(|id| (get("after").unwrap_or_default(), id)),
-    };
+    let mut query = params.query(e, &custom_fields, &scope);
+    query.after = get("after_id")
+        .and_then(|id| id.parse().ok())
+        .map(|id| (get("after").unwrap_or_default(), id));
     let owners = owners(&page).await?;
     let stage_filter = if e.field("stage_id").is_some() {
         page.state
@@ -236,14 +187,7 @@ pub async fn list(
         .await?;
     let next = if more {
         rows.last().map(|last| {
-            let sort_value = match last.values.get(sort) {
-                Some(Json::String(s)) => s.clone(),
-                Some(Json::Number(n)) => n.to_string(),
-                _ => match sort {
-                    "created_at" => last.created_at.clone(),
-                    _ => last.updated_at.clone(),
-                },
-            };
+            let (sort_value, last_id) = super::super::query::position(last, sort);
             let mut params: Vec<(String, String)> = q
                 .iter()
                 .filter(|(k, _)| *k != "after" && *k != "after_id")
@@ -251,7 +195,7 @@ pub async fn list(
                 .collect();
             params.sort();
             params.push(("after".into(), sort_value));
-            params.push(("after_id".into(), last.id.to_string()));
+            params.push(("after_id".into(), last_id.to_string()));
             format!(
                 "/{}?{}",
                 e.table,

@@ -6,7 +6,10 @@ mod list;
 mod show;
 mod trash;
 
-pub use form::{create, edit_form, new_form, parse, parse_for_pending_company, update};
+pub use form::{
+    create, edit_form, form_values, new_form, owner_allowed, parse, parse_for_pending_company,
+    update,
+};
 pub use list::list;
 pub use show::{show, show_page};
 pub use trash::{MergeInput, delete, merge, purge, restore, trash};

@@ -1,0 +1,57 @@
+//! The REST API under `/api/v1`: its routes and its OpenAPI description. Each collection's
+//! handlers live with their feature (`records::api`, `followups::api`, …); authentication
+//! by token is `auth::bearer`.
+
+pub mod openapi;
+
+use crate::crm::records::Entity;
+use actix_web::web;
+
+/// The record collections, served by `records::api`.
+pub fn record_entities() -> [&'static Entity; 4] {
+    [
+        &crate::crm::companies::COMPANIES,
+        &crate::crm::contacts::CONTACTS,
+        &crate::crm::leads::LEADS,
+        &crate::crm::deals::DEALS,
+    ]
+}
+
+/// Registers every `/api/v1` route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/openapi.json", web::get().to(openapi::document));
+    for e in record_entities() {
+        records(cfg, e);
+    }
+}
+
+fn records(cfg: &mut web::ServiceConfig, e: &'static Entity) {
+    use crate::crm::records::{api, pages::Params};
+    use crate::web::api::JsonObject;
+    use crate::web::page::Page;
+    use actix_web::HttpRequest;
+    type Id = web::Path<String>;
+    let base = format!("/api/v1/{}", e.table);
+    let one = format!("{base}/{{id}}");
+    cfg.route(
+        &base,
+        web::get().to(move |pg: Page, q: web::Query<Params>| api::list(e, pg, q)),
+    )
+    .route(
+        &base,
+        web::post().to(move |pg: Page, b: JsonObject| api::create(e, pg, b)),
+    )
+    .route(
+        &one,
+        web::get().to(move |pg: Page, id: Id| api::get(e, pg, id)),
+    )
+    .route(
+        &one,
+        web::patch()
+            .to(move |r: HttpRequest, pg: Page, id: Id, b: JsonObject| api::patch(e, r, pg, id, b)),
+    )
+    .route(
+        &one,
+        web::delete().to(move |pg: Page, id: Id| api::delete(e, pg, id)),
+    );
+}

@@ -1,0 +1,236 @@
+//! The OpenAPI 3 description of `/api/v1`, built from the same entity definitions the API
+//! serves, so the document cannot drift from the fields.
+
+use crate::crm::records::{Entity, Kind};
+use crate::web::page::Page;
+use actix_web::HttpResponse;
+use serde_json::{Map, Value, json};
+
+/// What one collection offers.
+pub struct Collection {
+    /// Path segment, e.g. `companies`.
+    pub name: &'static str,
+    /// Properties of one item (JSON Schema).
+    pub properties: Value,
+    /// Properties a client must send on create.
+    pub required: Vec<&'static str>,
+    /// Query filters the list takes besides `limit`, `cursor`, `sort`, `q`.
+    pub filters: Vec<&'static str>,
+    /// Sort keys.
+    pub sorts: Vec<&'static str>,
+    /// Whether items can be created, changed and deleted (otherwise read-only).
+    pub writable: bool,
+}
+
+fn kind_schema(k: Kind) -> Value {
+    match k {
+        Kind::Text(max) => json!({"type": "string", "maxLength": max}),
+        Kind::LongText => json!({"type": "string", "maxLength": 10000}),
+        Kind::Email => json!({"type": "string", "format": "email"}),
+        Kind::Phone => {
+            json!({"type": "string", "description": "any common format; stored normalized (+86…)"})
+        }
+        Kind::Select(o) => json!({"type": "string", "enum": o}),
+        Kind::User | Kind::Industry | Kind::Stage => json!({"type": "integer"}),
+        Kind::Company | Kind::Contact => {
+            json!({"oneOf": [{"type": "integer"}, {"type": "string"}], "description": "an id, or a name on input"})
+        }
+        Kind::Money => {
+            json!({"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]{1,2})?$", "description": "exact decimal; a number is accepted on input"})
+        }
+        Kind::Date => json!({"type": "string", "format": "date"}),
+    }
+}
+
+/// The collection of a kind of record.
+pub fn record_collection(e: &'static Entity) -> Collection {
+    let mut props = Map::new();
+    props.insert("id".into(), json!({"type": "integer", "readOnly": true}));
+    props.insert(
+        "version".into(),
+        json!({"type": "integer", "readOnly": true}),
+    );
+    for f in e.fields {
+        props.insert(f.name.into(), kind_schema(f.kind));
+        let name = match f.kind {
+            Kind::User => Some("owner_name"),
+            Kind::Company => Some("company_name"),
+            Kind::Contact => Some("contact_name"),
+            Kind::Stage => Some("stage_name"),
+            Kind::Industry => Some("industry_name"),
+            _ => None,
+        };
+        if let Some(n) = name {
+            props.insert(
+                n.into(),
+                json!({"type": ["string", "null"], "readOnly": true}),
+            );
+        }
+    }
+    props.insert(
+        "custom".into(),
+        json!({"type": "object", "description": "custom fields by key", "additionalProperties": true}),
+    );
+    props.insert(
+        "created_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
+    props.insert(
+        "updated_at".into(),
+        json!({"type": "string", "format": "date-time", "readOnly": true}),
+    );
+    let mut filters = vec!["owner_id", "tag_id"];
+    for f in [
+        "status",
+        "company_id",
+        "industry_id",
+        "source",
+        "province",
+        "city",
+        "title",
+        "stage_id",
+    ] {
+        if e.field(f).is_some() {
+            filters.push(f);
+        }
+    }
+    Collection {
+        name: e.table,
+        properties: Value::Object(props),
+        required: e
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect(),
+        filters,
+        sorts: e.sorts.to_vec(),
+        writable: true,
+    }
+}
+
+/// Every collection the API serves.
+pub fn collections() -> Vec<Collection> {
+    super::record_entities()
+        .into_iter()
+        .map(record_collection)
+        .collect()
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn item_response(name: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["data"],
+        "properties": {"data": {"$ref": format!("#/components/schemas/{name}")}}
+    }}}})
+}
+
+fn paths_of(c: &Collection) -> (String, Value, String, Value) {
+    let schema = c.name.to_string();
+    let id_param =
+        json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}});
+    let mut params = vec![
+        json!({"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}}),
+        json!({"name": "cursor", "in": "query", "schema": {"type": "string"}, "description": "next_cursor of the previous page"}),
+        json!({"name": "sort", "in": "query", "schema": {"type": "string", "enum": c.sorts.iter().flat_map(|s| [s.to_string(), format!("-{s}")]).collect::<Vec<_>>()}}),
+        json!({"name": "q", "in": "query", "schema": {"type": "string"}, "description": "name contains"}),
+    ];
+    for f in &c.filters {
+        params.push(json!({"name": f, "in": "query", "schema": {"type": "string"}}));
+    }
+    let errors = |codes: &[&str]| -> Map<String, Value> {
+        codes
+            .iter()
+            .map(|c| {
+                let d = match *c {
+                    "401" => "no valid token",
+                    "403" => "not allowed for this user or token",
+                    "404" => "no such record (or not visible to this user)",
+                    "412" => "the record changed since the version in If-Match",
+                    "422" => "validation failed; `fields` names each problem",
+                    "428" => "If-Match is required",
+                    _ => "too many requests",
+                };
+                (c.to_string(), error_response(d))
+            })
+            .collect()
+    };
+    let mut list_responses = errors(&["401", "403", "422", "429"]);
+    list_responses.insert("200".into(), json!({"description": "a page of items", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["data", "next_cursor"],
+        "properties": {"data": {"type": "array", "items": {"$ref": format!("#/components/schemas/{schema}")}},
+                       "next_cursor": {"type": ["string", "null"]}}
+    }}}}));
+    let mut collection = Map::new();
+    collection.insert("get".into(), json!({"operationId": format!("list_{}", c.name), "tags": [c.name], "parameters": params, "responses": list_responses}));
+    let mut item = Map::new();
+    let mut get_responses = errors(&["401", "403", "404", "429"]);
+    get_responses.insert("200".into(), item_response(&schema, "the item"));
+    item.insert("get".into(), json!({"operationId": format!("get_{}", c.name), "tags": [c.name], "parameters": [id_param], "responses": get_responses}));
+    if c.writable {
+        let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        let mut create_responses = errors(&["401", "403", "422", "429"]);
+        create_responses.insert("201".into(), item_response(&schema, "created"));
+        collection.insert("post".into(), json!({"operationId": format!("create_{}", c.name), "tags": [c.name], "requestBody": body, "responses": create_responses}));
+        let mut patch_responses = errors(&["401", "403", "404", "412", "422", "428", "429"]);
+        patch_responses.insert("200".into(), item_response(&schema, "changed"));
+        let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "the version the change was made on, e.g. \"3\""});
+        item.insert("patch".into(), json!({"operationId": format!("update_{}", c.name), "tags": [c.name], "parameters": [id_param, if_match], "requestBody": body, "responses": patch_responses}));
+        let mut delete_responses = errors(&["401", "403", "404", "429"]);
+        delete_responses.insert("204".into(), json!({"description": "moved to the trash"}));
+        item.insert("delete".into(), json!({"operationId": format!("delete_{}", c.name), "tags": [c.name], "parameters": [id_param], "responses": delete_responses}));
+    }
+    (
+        format!("/api/v1/{}", c.name),
+        Value::Object(collection),
+        format!("/api/v1/{}/{{id}}", c.name),
+        Value::Object(item),
+    )
+}
+
+/// The whole document.
+pub fn build() -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for c in collections() {
+        let (list, list_ops, one, one_ops) = paths_of(&c);
+        paths.insert(list, list_ops);
+        paths.insert(one, one_ops);
+        schemas.insert(
+            c.name.into(),
+            json!({"type": "object", "required": c.required, "properties": c.properties}),
+        );
+    }
+    paths.insert("/api/v1/openapi.json".into(), json!({"get": {
+        "operationId": "openapi", "security": [],
+        "responses": {"200": {"description": "this document", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    }}));
+    schemas.insert("Error".into(), json!({
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+            "request_id": {"type": "string"}
+        }}}
+    }));
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Kith API", "version": env!("CARGO_PKG_VERSION"),
+                 "description": "Send `Authorization: Bearer TOKEN` with every request. A token acts as its user, within the user's permissions."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas,
+        },
+    })
+}
+
+/// `GET /api/v1/openapi.json`: public, it describes the API and holds no data.
+pub async fn document(_page: Page) -> HttpResponse {
+    HttpResponse::Ok().json(build())
+}

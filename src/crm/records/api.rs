@@ -1,0 +1,331 @@
+//! The JSON API of every kind of record (`/api/v1/companies`, `contacts`, `leads`,
+//! `deals`): list with filters, sort and cursor, read, create, change with `If-Match`, delete
+//! to the trash. It goes through the same parsing, field rules, scopes and audited writes as
+//! the pages, so a token can do exactly what its user can do in the browser.
+
+use super::pages::{self, Params, live_record};
+use super::store::{self, Record};
+use super::{Entity, FieldErrors, Kind};
+use crate::auth::Action;
+use crate::crm::fields::CustomField;
+use crate::error::AppError;
+use crate::web::api::{self, JsonObject};
+use crate::web::page::Page;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Map, Value, json};
+
+/// Keys a client may send back as it read them; they are not fields and are ignored.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "owner_name",
+    "company_name",
+    "contact_name",
+    "stage_name",
+    "industry_name",
+    "pipeline_id",
+];
+
+/// A record as the API shows it to a user with these field rules.
+pub fn to_json(e: &Entity, rec: &Record, rules: &super::rules::Rules) -> Value {
+    let mut rec = rec.clone();
+    super::redact_record(e, rules, &mut rec);
+    let hidden = super::rules::hidden(rules);
+    let mut out = Map::new();
+    out.insert("id".into(), json!(rec.id));
+    out.insert("version".into(), json!(rec.version));
+    for f in e.fields {
+        if hidden.iter().any(|h| h == f.name) {
+            continue;
+        }
+        let v = rec.values.get(f.name).cloned().unwrap_or(Value::Null);
+        let v = match (f.kind, v) {
+            // Amounts as exact decimal text: a float would round them.
+            (Kind::Money, Value::Number(n)) => n.as_i64().map_or(Value::Null, |m| {
+                Value::String(crate::domain::Money::from_minor(m).plain())
+            }),
+            (_, v) => v,
+        };
+        out.insert(f.name.into(), v);
+        let name = match f.kind {
+            Kind::User => Some(("owner_name", &rec.owner_name)),
+            Kind::Company => Some(("company_name", &rec.company_name)),
+            Kind::Contact => Some(("contact_name", &rec.contact_name)),
+            Kind::Stage => Some(("stage_name", &rec.stage_name)),
+            Kind::Industry => Some(("industry_name", &rec.industry_name)),
+            _ => None,
+        };
+        if let Some((key, value)) = name {
+            out.insert(key.into(), json!(value));
+        }
+    }
+    if let Some(p) = rec.values.get("pipeline_id") {
+        out.insert("pipeline_id".into(), p.clone());
+    }
+    out.insert(
+        "custom".into(),
+        rec.values
+            .get("custom")
+            .cloned()
+            .filter(Value::is_object)
+            .unwrap_or_else(|| json!({})),
+    );
+    out.insert("created_at".into(), json!(rec.created_at));
+    out.insert("updated_at".into(), json!(rec.updated_at));
+    Value::Object(out)
+}
+
+/// Puts a JSON body over form inputs (empty, or a stored record's): fields by name,
+/// companies and contacts by id or by name, custom fields under `custom`. An unknown key is
+/// an error naming it, so a typo is not silently dropped.
+fn overlay(
+    e: &Entity,
+    body: &Map<String, Value>,
+    custom: &[CustomField],
+    input: &mut Params,
+) -> Result<(), AppError> {
+    for (key, value) in body {
+        if READ_ONLY.contains(&key.as_str()) {
+            continue;
+        }
+        if key == "custom" {
+            let Value::Object(given) = value else {
+                return Err(AppError::invalid("custom", "custom must be an object"));
+            };
+            for k in given.keys() {
+                if !custom.iter().any(|f| &f.key == k) {
+                    return Err(AppError::invalid(
+                        &format!("custom.{k}"),
+                        "no such custom field",
+                    ));
+                }
+            }
+            let changed: Vec<CustomField> = custom
+                .iter()
+                .filter(|f| given.contains_key(&f.key))
+                .cloned()
+                .collect();
+            for f in &changed {
+                let name = crate::crm::fields::input_name(&f.key);
+                input.retain(|k, _| k != &name && !k.starts_with(&format!("{name}__")));
+            }
+            input.extend(crate::crm::fields::form_values(&changed, value));
+            continue;
+        }
+        let Some(f) = e.field(key) else {
+            return Err(AppError::invalid(key, "no such field"));
+        };
+        let text = match (f.kind, value) {
+            (Kind::Company | Kind::Contact, Value::Number(n)) => format!("#{n}"),
+            (_, Value::Object(_) | Value::Array(_)) => {
+                return Err(AppError::invalid(key, "expected a single value"));
+            }
+            (_, v) => api::form_text(v),
+        };
+        input.insert(f.name.into(), text);
+    }
+    Ok(())
+}
+
+/// Field errors as the API names them (`custom.KEY`), in the request's language.
+fn invalid(page: &Page, errors: FieldErrors) -> AppError {
+    let fields = errors
+        .into_iter()
+        .map(|(k, v)| {
+            let k = k
+                .strip_prefix("cf_")
+                .map_or(k.clone(), |c| format!("custom.{c}"));
+            (k, page.tr(&v))
+        })
+        .collect();
+    AppError::Validation {
+        message: page.tr("api.invalid"),
+        fields,
+    }
+}
+
+async fn custom_fields(page: &Page, e: &'static Entity) -> Result<Vec<CustomField>, AppError> {
+    page.state
+        .db
+        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
+        .await
+}
+
+async fn reread(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
+    page.state.db.read(move |c| Ok(store::get(c, e, id)?)).await
+}
+
+fn with_etag(mut res: HttpResponse, version: i64) -> HttpResponse {
+    if let Ok(v) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+fn path_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// `GET /api/v1/{entity}`: `limit`, `cursor`, `sort` (`name`, `-updated_at`, …), `q` (name
+/// contains) and filters by field (`status`, `owner_id`, `company_id`, `tag_id`,
+/// `stage_id`, `source`, `city`, `custom.KEY`, …).
+pub async fn list(
+    e: &'static Entity,
+    page: Page,
+    q: web::Query<Params>,
+) -> Result<HttpResponse, AppError> {
+    let me = page.user()?;
+    me.require_level(e.area, Action::View)?;
+    let rules = me.access.rules(e.area);
+    let hidden = super::rules::hidden(&rules);
+    let params = super::query::Params::new(&q, &hidden);
+    let limit = api::limit(q.get("limit"))?;
+    let custom = custom_fields(&page, e).await?;
+    let scope = page.scope(e.area, Action::View).await?;
+    let mut query = params.query(e, &custom, &scope);
+    if let Some(c) = q.get("cursor").filter(|c| !c.is_empty()) {
+        query.after = Some(api::decode_cursor(c, query.sort, query.desc)?);
+    }
+    query.name_contains = params.get("q");
+    let lq = query.clone();
+    let (rows, more) = page
+        .state
+        .db
+        .read(move |c| Ok(store::list(c, e, &lq, limit)?))
+        .await?;
+    let next = more.then(|| rows.last()).flatten().map(|last| {
+        let (value, id) = super::query::position(last, query.sort);
+        api::encode_cursor(query.sort, query.desc, &value, id)
+    });
+    let data = rows.iter().map(|r| to_json(e, r, &rules)).collect();
+    Ok(api::page(data, next))
+}
+
+/// `GET /api/v1/{entity}/{id}`.
+pub async fn get(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let rec = live_record(&page, e, path_id(&id)?, Action::View).await?;
+    let rules = page.user()?.access.rules(e.area);
+    Ok(with_etag(api::ok(to_json(e, &rec, &rules)), rec.version))
+}
+
+/// `POST /api/v1/{entity}`.
+pub async fn create(
+    e: &'static Entity,
+    page: Page,
+    JsonObject(body): JsonObject,
+) -> Result<HttpResponse, AppError> {
+    page.user()?.require_level(e.area, Action::Create)?;
+    let custom = custom_fields(&page, e).await?;
+    let mut input = Params::new();
+    overlay(e, &body, &custom, &mut input)?;
+    if e.field("currency").is_some() && !input.contains_key("currency") {
+        input.insert("currency".into(), page.state.currency());
+    }
+    if e.field("stage_id").is_some() && !input.contains_key("stage_id") {
+        // A deal without a stage starts at the first stage of the first pipeline.
+        let first = page
+            .state
+            .db
+            .read(|c| {
+                Ok(crate::crm::deals::store::all_stages(c)?
+                    .first()
+                    .map(|s| s.id))
+            })
+            .await?;
+        if let Some(stage) = first {
+            input.insert("stage_id".into(), stage.to_string());
+        }
+    }
+    if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
+        input
+            .entry("status".into())
+            .or_insert_with(|| o.first().copied().unwrap_or_default().into());
+    }
+    let values = match pages::parse(&page, e, &input, None).await? {
+        Ok(v) => v,
+        Err(errors) => return Err(invalid(&page, errors)),
+    };
+    if !pages::owner_allowed(&page, e, &values).await? {
+        let errors = FieldErrors::from([("owner_id".into(), "record.error.owner_scope".into())]);
+        return Err(invalid(&page, errors));
+    }
+    let id = page
+        .state
+        .db
+        .write(page.actor(), move |tx| super::create(tx, e, &values))
+        .await?;
+    let rec = reread(&page, e, id).await?;
+    let rules = page.user()?.access.rules(e.area);
+    let res = api::created(
+        &format!("/api/v1/{}/{id}", e.table),
+        to_json(e, &rec, &rules),
+    );
+    Ok(with_etag(res, rec.version))
+}
+
+/// `PATCH /api/v1/{entity}/{id}`: the fields sent change, the others stay; refused with 412
+/// when the record is no longer at the version in `If-Match`.
+pub async fn patch(
+    e: &'static Entity,
+    req: HttpRequest,
+    page: Page,
+    id: web::Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id)?;
+    let current = live_record(&page, e, id, Action::Edit).await?;
+    let version = api::version(&req, &body)?;
+    let changed = || {
+        AppError::PreconditionFailed(format!(
+            "the record changed since version {version}; it is at version {} now",
+            current.version
+        ))
+    };
+    if version != current.version {
+        return Err(changed());
+    }
+    let custom = custom_fields(&page, e).await?;
+    let mut input = pages::form_values(e, &current, &custom);
+    overlay(e, &body, &custom, &mut input)?;
+    let values = match pages::parse(&page, e, &input, Some(&current)).await? {
+        Ok(v) => v,
+        Err(errors) => return Err(invalid(&page, errors)),
+    };
+    let result = page
+        .state
+        .db
+        .write(page.actor(), move |tx| {
+            super::update(tx, e, id, version, &values)
+        })
+        .await;
+    match result {
+        Ok(()) => {}
+        Err(AppError::Conflict(m)) if m == "record.error.changed" => return Err(changed()),
+        Err(other) => return Err(other),
+    }
+    let rec = reread(&page, e, id).await?;
+    let rules = page.user()?.access.rules(e.area);
+    Ok(with_etag(api::ok(to_json(e, &rec, &rules)), rec.version))
+}
+
+/// `DELETE /api/v1/{entity}/{id}`: to the trash.
+pub async fn delete(
+    e: &'static Entity,
+    page: Page,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = path_id(&id)?;
+    live_record(&page, e, id, Action::Delete).await?;
+    page.state
+        .db
+        .write(page.actor(), move |tx| super::soft_delete(tx, e, id))
+        .await?;
+    Ok(api::no_content())
+}
