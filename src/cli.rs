@@ -61,6 +61,17 @@ pub enum Command {
         #[arg(long)]
         stop_server: bool,
     },
+    /// Write every live record of a kind to a CSV or XLSX file.
+    Export {
+        /// companies, contacts, leads or deals.
+        entity: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
     /// Fill the database with demo or benchmark data.
     Seed {
         /// A believable bilingual demo company (a few hundred customers).
@@ -218,6 +229,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             stop_server,
         } => backup::restore(&config, &file, yes, stop_server),
         Command::Seed { demo, scale } => admin::seed(&config, demo, scale),
+        Command::Export {
+            entity,
+            format,
+            out,
+        } => admin::export(&config, &entity, &format, &out),
         Command::Config(_) => {
             print!("{}", config.to_toml());
             eprintln!("configuration OK");

@@ -277,6 +277,10 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static crate::crm::records::Entity
         web::get().to(move |pg: Page, q: Query| p::list(e, pg, q)),
     )
     .route(
+        &at("/export"),
+        web::get().to(move |pg: Page, q: Query| crate::crm::exports::pages::export(e, pg, q)),
+    )
+    .route(
         &at("/new"),
         web::get().to(move |pg: Page, q: Query| p::new_form(e, pg, q)),
     )

@@ -8,6 +8,7 @@ mod csrf;
 mod customers;
 mod deals;
 mod departments;
+mod exports;
 mod health;
 mod helpers;
 mod lead_forms;

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 /// The list parameters a view may keep.
 const KEYS: &[&str] = &[
-    "status", "owner", "tag", "sort", "company", "source", "province", "city", "industry",
+    "status", "owner", "tag", "sort", "company", "source", "province", "city", "industry", "title",
+    "stage_id",
 ];
 
 /// A saved view.

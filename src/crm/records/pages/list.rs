@@ -274,6 +274,7 @@ pub async fn list(
             can_edit => me.level(e.area, Action::Edit) != Level::None,
             can_create => me.level(e.area, Action::Create) != Level::None,
             can_delete => me.level(e.area, Action::Delete) != Level::None,
+            can_export => me.level(e.area, Action::Export) != Level::None,
             notice => page.notice(),
         },
     )

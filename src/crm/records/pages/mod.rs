@@ -65,7 +65,7 @@ fn visible_fields(e: &Entity, rules: &super::rules::Rules) -> Vec<Value> {
 }
 
 /// How a value is shown and put back into a form.
-fn display(e: &Entity, rec: &Record, name: &str) -> String {
+pub fn display(e: &Entity, rec: &Record, name: &str) -> String {
     let v = rec.values.get(name).cloned().unwrap_or(Json::Null);
     match (e.field(name).map(|f| f.kind), v) {
         (_, Json::Null) => String::new(),
