@@ -2,6 +2,7 @@
 
 mod admin;
 mod backup;
+mod import;
 
 use crate::config::{Config, Overrides};
 use clap::{Parser, Subcommand};
@@ -60,6 +61,29 @@ pub enum Command {
         /// Stop the server that uses the data folder first (start it again afterwards).
         #[arg(long)]
         stop_server: bool,
+    },
+    /// Import a CSV or XLSX file: columns matched to fields by name, every row checked first.
+    Import {
+        /// The file.
+        file: std::path::PathBuf,
+        /// companies, contacts, leads or deals.
+        #[arg(long)]
+        into: String,
+        /// Only report what would happen.
+        #[arg(long)]
+        dry_run: bool,
+        /// What to do with a row that matches an existing record: skip, update or create.
+        #[arg(long, default_value = "skip")]
+        on_duplicate: String,
+        /// The file's encoding (utf-8, utf-16le, utf-16be, gb18030); detected when left out.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// The workbook sheet; the first when left out.
+        #[arg(long)]
+        sheet: Option<String>,
+        /// Who the import is by and who new records belong to without an owner column (email).
+        #[arg(long, value_name = "EMAIL")]
+        as_user: Option<String>,
     },
     /// Write every live record of a kind to a CSV or XLSX file.
     Export {
@@ -229,6 +253,26 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
             stop_server,
         } => backup::restore(&config, &file, yes, stop_server),
         Command::Seed { demo, scale } => admin::seed(&config, demo, scale),
+        Command::Import {
+            file,
+            into,
+            dry_run,
+            on_duplicate,
+            encoding,
+            sheet,
+            as_user,
+        } => crate::cli::import::run(
+            &config,
+            crate::cli::import::Args {
+                file,
+                into,
+                dry_run,
+                on_duplicate,
+                encoding,
+                sheet,
+                as_user,
+            },
+        ),
         Command::Export {
             entity,
             format,

@@ -27,7 +27,7 @@ pub(super) fn open(config: &Config, create: bool) -> anyhow::Result<Db> {
     Db::open(&path, 2).with_context(|| format!("cannot open {}", path.display()))
 }
 
-fn app(e: AppError) -> anyhow::Error {
+pub(super) fn app(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation { fields, .. } => {
             let text: Vec<String> = fields

@@ -133,6 +133,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "API tokens and webhooks",
         sql: include_str!("migrations/0024_api.sql"),
     },
+    Migration {
+        version: 25,
+        description: "imports",
+        sql: include_str!("migrations/0025_imports.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

@@ -321,6 +321,11 @@ fn china(national: &str) -> Result<(String, PhoneKind), PhoneError> {
         [b'1', b'0', ..] | [b'2', ..] if len == 10 => PhoneKind::Landline,
         // Other area codes have three digits and seven- or eight-digit subscriber numbers.
         [b'3'..=b'9', ..] if len == 10 || len == 11 => PhoneKind::Landline,
+        // Any other area code and subscriber number (`0120-6108 2376`, `015-5471 1250`): not
+        // in today's plan, but written as a landline with its area code, as spreadsheets and
+        // old records have them; refusing it would lose the number rather than check it.
+        [b'1', b'0'..=b'2', ..] | [b'2', ..] if len == 11 => PhoneKind::Landline,
+        [b'1', b'1'..=b'9', ..] if len == 10 => PhoneKind::Landline,
         _ => return Err(PhoneError::UnknownFormat),
     };
     Ok((format!("+{CHINA}{national}"), kind))

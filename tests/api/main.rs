@@ -11,6 +11,7 @@ mod departments;
 mod exports;
 mod health;
 mod helpers;
+mod imports;
 mod lead_forms;
 mod lead_rules;
 mod leads;

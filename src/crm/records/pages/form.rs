@@ -161,6 +161,12 @@ pub async fn new_form(
 /// named [`PENDING_COMPANY`] is one about to be created in the same write (id 0 until then).
 struct DbLookup<'c>(&'c rusqlite::Connection, bool);
 
+/// The database lookups a form needs; with `pending`, the company named [`PENDING_COMPANY`]
+/// resolves to id 0 (one about to be created in the same write).
+pub fn lookup(conn: &rusqlite::Connection, pending: bool) -> impl super::super::Lookup + '_ {
+    DbLookup(conn, pending)
+}
+
 /// How a form names the company a lead conversion is about to create.
 pub const PENDING_COMPANY: &str = "\u{0}pending";
 

@@ -1,0 +1,209 @@
+//! Carrying out a plan: rows go in in batches, each batch one audited transaction (so the
+//! server stays responsive and a row is never half-imported), every created or updated
+//! record noted so the whole import can be undone.
+
+use super::plan::{Action, Counts, Planned};
+use super::store;
+use crate::audit::Event;
+use crate::crm::records::{self, Entity, Values};
+use crate::db::{Actor, Db, Tx};
+use crate::error::AppError;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Rows written per transaction.
+const BATCH: usize = 500;
+
+/// Creates a company named in a row, once per import.
+fn company(
+    tx: &mut Tx<'_>,
+    import: i64,
+    made: &mut HashMap<String, i64>,
+    name: &str,
+    owner: Option<&Value>,
+) -> Result<i64, AppError> {
+    let key = records::normalize_company_name(name);
+    if let Some(id) = made.get(&key) {
+        return Ok(*id);
+    }
+    let e = &crate::crm::companies::COMPANIES;
+    let mut values = Values::new();
+    for f in e.fields {
+        values.insert(f.name.into(), Value::Null);
+    }
+    values.insert("name".into(), Value::String(name.to_string()));
+    values.insert("name_norm".into(), Value::String(key.clone()));
+    values.insert("status".into(), Value::String(records::STATUSES[0].into()));
+    values.insert("custom".into(), serde_json::json!({}));
+    if let Some(o) = owner {
+        values.insert("owner_id".into(), o.clone());
+    }
+    let id = records::create(tx, e, &values)?;
+    store::record(tx.conn(), import, e.code, id, "created", None)?;
+    made.insert(key, id);
+    Ok(id)
+}
+
+/// The stored values with the row's values on top, for the fields the row gave (and what
+/// is derived from them: a phone's digits, a name's normal form, a stage's pipeline); custom
+/// fields one by one.
+fn merged(stored: &Values, row: &Values, provided: &[String]) -> Values {
+    let mut out = stored.clone();
+    let given = |k: &str| {
+        let base = k
+            .strip_suffix("_digits")
+            .or_else(|| (k == "name_norm").then_some("name"))
+            .or_else(|| (k == "pipeline_id").then_some("stage_id"))
+            .unwrap_or(k);
+        provided.iter().any(|p| p == base)
+    };
+    for (k, v) in row {
+        match (k.as_str(), v) {
+            ("custom", Value::Object(new)) => {
+                let mut custom = stored
+                    .get("custom")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                for (key, value) in new {
+                    let input = crate::crm::fields::input_name(key);
+                    if provided
+                        .iter()
+                        .any(|p| *p == input || p.starts_with(&format!("{input}__")))
+                    {
+                        custom.insert(key.clone(), value.clone());
+                    }
+                }
+                out.insert("custom".into(), Value::Object(custom));
+            }
+            (k, v) if given(k) => {
+                out.insert(k.to_string(), v.clone());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn one(
+    tx: &mut Tx<'_>,
+    import: i64,
+    e: &'static Entity,
+    p: &Planned,
+    made: &mut HashMap<String, i64>,
+) -> Result<(), AppError> {
+    let mut values = p.values.clone();
+    if let Some(name) = &p.new_company {
+        let id = company(tx, import, made, name, values.get("owner_id"))?;
+        values.insert("company_id".into(), Value::from(id));
+    }
+    let id = match p.action {
+        Action::Create => {
+            let id = records::create(tx, e, &values)?;
+            store::record(tx.conn(), import, e.code, id, "created", None)?;
+            id
+        }
+        Action::Update { id } => {
+            let rec = records::store::get(tx.conn(), e, id)?;
+            if rec.deleted_at.is_some() {
+                return Ok(());
+            }
+            let before = serde_json::to_string(&rec.values).map_err(anyhow::Error::from)?;
+            records::update(
+                tx,
+                e,
+                id,
+                rec.version,
+                &merged(&rec.values, &values, &p.provided),
+            )?;
+            store::record(tx.conn(), import, e.code, id, "updated", Some(&before))?;
+            id
+        }
+        Action::Skip { .. } | Action::Reject => return Ok(()),
+    };
+    for tag in &p.tags {
+        if let Ok(name) = crate::crm::tags::parse_name(tag) {
+            crate::crm::tags::tag(tx, e, &[id], &name, None)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the rows of `plan` that create or update, reporting progress after each batch, and
+/// audits the import as a whole at the end.
+pub fn run(
+    db: &Db,
+    actor: &Actor,
+    import: i64,
+    e: &'static Entity,
+    plan: &[Planned],
+    progress: &dyn Fn(usize),
+) -> Result<Counts, AppError> {
+    let mut made = HashMap::new();
+    for (i, batch) in plan.chunks(BATCH).enumerate() {
+        let writes = batch
+            .iter()
+            .any(|p| matches!(p.action, Action::Create | Action::Update { .. }));
+        if writes {
+            db.write_blocking(actor.clone(), |tx| {
+                for p in batch {
+                    one(tx, import, e, p, &mut made)?;
+                }
+                Ok(())
+            })?;
+        }
+        progress((i * BATCH + batch.len()).min(plan.len()));
+    }
+    let counts = super::plan::counts(plan);
+    db.write_blocking(actor.clone(), |tx| {
+        tx.audit(
+            Event::new("import.run")
+                .entity("import", import)
+                .change("entity", Value::Null, e.table)
+                .change("created", 0, counts.created as i64)
+                .change("updated", 0, counts.updated as i64)
+                .change("skipped", 0, counts.skipped as i64)
+                .change("rejected", 0, counts.rejected as i64)
+                .change("companies_created", 0, made.len() as i64),
+        )?;
+        Ok(())
+    })?;
+    Ok(counts)
+}
+
+/// Undoes an import: records it created go to the trash, records it updated get their
+/// previous values back. Returns (records put back, records removed).
+pub fn undo(db: &Db, actor: &Actor, import: i64) -> Result<(usize, usize), AppError> {
+    db.write_blocking(actor.clone(), |tx| {
+        let row = store::get(tx.conn(), import)?;
+        if row.state != "done" && row.state != "failed" {
+            return Err(AppError::invalid("import", "import.error.not_undoable"));
+        }
+        let (mut restored, mut removed) = (0, 0);
+        for (kind, id, action, before) in store::records(tx.conn(), import)? {
+            let Some(e) = records::entity_by_code(kind) else {
+                continue;
+            };
+            let rec = records::store::get(tx.conn(), e, id)?;
+            if rec.deleted_at.is_some() {
+                continue;
+            }
+            if action == "created" {
+                records::soft_delete(tx, e, id)?;
+                removed += 1;
+            } else if let Some(before) = before {
+                let values: Values = serde_json::from_str(&before).map_err(anyhow::Error::from)?;
+                records::update(tx, e, id, rec.version, &values)?;
+                restored += 1;
+            }
+        }
+        store::set_undone(tx.conn(), import, &crate::db::now())?;
+        tx.audit(
+            Event::new("import.undo")
+                .entity("import", import)
+                .change("removed", 0, removed as i64)
+                .change("restored", 0, restored as i64),
+        )?;
+        Ok((restored, removed))
+    })
+}

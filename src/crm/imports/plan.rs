@@ -1,0 +1,273 @@
+//! The dry run: every row validated exactly as a form would be, and matched against the
+//! database and the rows above it for duplicates, so the user sees what will happen before
+//! anything is written. Running the import carries out the same plan.
+
+use super::prepare::{self, Resolver};
+use super::read::Table;
+use crate::crm::fields::CustomField;
+use crate::crm::records::pages::{PENDING_COMPANY, lookup};
+use crate::crm::records::{Entity, Kind, Values, store};
+use rusqlite::Connection;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// What to do with a row that matches an existing record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Leave the existing record alone and skip the row.
+    Skip,
+    /// Fill the existing record with the row's non-empty values.
+    Update,
+    /// Create a new record anyway.
+    Create,
+}
+
+impl Policy {
+    /// `skip`, `update` or `create`.
+    pub fn parse(s: &str) -> Option<Policy> {
+        match s.trim() {
+            "skip" => Some(Policy::Skip),
+            "update" => Some(Policy::Update),
+            "create" => Some(Policy::Create),
+            _ => None,
+        }
+    }
+}
+
+/// What will happen to a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "lowercase")]
+pub enum Action {
+    /// A new record.
+    Create,
+    /// The existing record with this id gets the row's values.
+    Update {
+        /// The record.
+        id: i64,
+    },
+    /// Nothing: the row duplicates a record (`id`) or an earlier row (`line`).
+    Skip {
+        /// The existing record it matches.
+        id: Option<i64>,
+        /// The earlier line of the file it matches.
+        line: Option<usize>,
+    },
+    /// Nothing: the row has errors.
+    Reject,
+}
+
+/// One row's plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Planned {
+    /// Line in the file (header = 1).
+    pub line: usize,
+    /// What happens.
+    pub action: Action,
+    /// The parsed values (empty when rejected).
+    #[serde(skip)]
+    pub values: Values,
+    /// A company to create first, named in the row but not found.
+    pub new_company: Option<String>,
+    /// Tags to put on the record.
+    pub tags: Vec<String>,
+    /// The fields (and `cf_` inputs) the row gave a value for.
+    #[serde(skip)]
+    pub provided: Vec<String>,
+    /// Field to message key.
+    pub errors: Vec<(String, String)>,
+    /// Values left out.
+    pub warnings: Vec<String>,
+}
+
+/// Everything an import needs to know besides the file.
+pub struct Setup<'a> {
+    /// Into what.
+    pub entity: &'static Entity,
+    /// Per column: a field name, `custom.KEY`, `tags` or nothing.
+    pub mapping: &'a [Option<String>],
+    /// Duplicate policy.
+    pub policy: Policy,
+    /// The entity's custom fields.
+    pub custom: &'a [CustomField],
+    /// Fields the admin made required.
+    pub required: &'a [String],
+    /// Currency for deals that do not say.
+    pub currency: &'a str,
+    /// The lost reason of a lost deal whose file does not give one.
+    pub lost_reason_unknown: &'a str,
+}
+
+/// The keys a record is recognised by.
+fn keys(e: &Entity, v: &Values, new_company: Option<&str>) -> Vec<String> {
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    match e.table {
+        "companies" => ["name_norm", "phone", "email"]
+            .iter()
+            .filter_map(|k| text(k).map(|t| format!("{k}:{t}")))
+            .collect(),
+        "deals" => {
+            let company = v
+                .get("company_id")
+                .and_then(Value::as_i64)
+                .filter(|c| *c > 0)
+                .map(|c| c.to_string());
+            let company =
+                company.or_else(|| new_company.map(crate::crm::records::normalize_company_name));
+            text("name")
+                .map(|n| format!("deal:{n}:{}", company.unwrap_or_default()))
+                .into_iter()
+                .collect()
+        }
+        _ => ["mobile", "phone", "email"]
+            .iter()
+            .filter_map(|k| text(k).map(|t| format!("{k}:{t}")))
+            .collect(),
+    }
+}
+
+/// Plans every row of `table`.
+pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result<Vec<Planned>> {
+    let e = s.entity;
+    let resolver = Resolver::load(conn)?;
+    let names = super::mapping::name_parts(&table.headers);
+    let first_stage = crate::crm::deals::store::all_stages(conn)?
+        .first()
+        .map(|st| st.id);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let mut p = prepare::row(e, s.mapping, names, row, &resolver);
+        if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
+            p.input
+                .entry("status".into())
+                .or_insert_with(|| o.first().copied().unwrap_or_default().into());
+        }
+        if e.field("currency").is_some() {
+            p.input
+                .entry("currency".into())
+                .or_insert_with(|| s.currency.to_string());
+        }
+        if let (Some(_), Some(stage)) = (e.field("stage_id"), first_stage) {
+            p.input
+                .entry("stage_id".into())
+                .or_insert_with(|| stage.to_string());
+        }
+        // A company named but not on file is created with the row (contacts and deals).
+        let mut new_company = None;
+        if let Some(name) = p.input.get("company_id").cloned()
+            && !name.is_empty()
+            && store::company_by_name(conn, &name)?.is_none()
+        {
+            p.input.insert("company_id".into(), PENDING_COMPANY.into());
+            new_company = Some(name);
+        }
+        if let Some(contact) = p.input.get("contact_id").cloned() {
+            let company = p
+                .input
+                .get("company_id")
+                .and_then(|c| store::company_by_name(conn, c).ok().flatten());
+            if new_company.is_some() || store::contact_by_name(conn, &contact, company)?.is_none() {
+                p.input.remove("contact_id");
+                p.warnings.push(format!("contact_id: {contact}"));
+            }
+        }
+        // A deal closed as lost before Kith kept no reason: the import says so rather than
+        // refusing the history.
+        if let Some(stage) = p.input.get("stage_id").and_then(|v| v.parse::<i64>().ok())
+            && p.input.get("lost_reason").is_none_or(|r| r.is_empty())
+            && crate::crm::deals::store::stage(conn, stage)?.is_some_and(|st| st.outcome == "lost")
+        {
+            p.input
+                .insert("lost_reason".into(), s.lost_reason_unknown.to_string());
+        }
+        let parsed =
+            crate::crm::records::parse(e, &p.input, &lookup(conn, true), s.custom, s.required);
+        let mut errors = p.errors;
+        let values = match parsed {
+            Ok(v) if errors.is_empty() => v,
+            Ok(_) => Values::new(),
+            Err(found) => {
+                errors.extend(found.into_iter().map(|(k, v)| {
+                    (
+                        k.strip_prefix("cf_")
+                            .map_or(k.clone(), |c| format!("custom.{c}")),
+                        v,
+                    )
+                }));
+                Values::new()
+            }
+        };
+        let action = if !errors.is_empty() {
+            Action::Reject
+        } else {
+            let keys = keys(e, &values, new_company.as_deref());
+            let earlier = keys.iter().find_map(|k| seen.get(k).copied());
+            let existing = if e.table == "deals" {
+                None
+            } else {
+                store::duplicates(conn, e, &values, None)?
+                    .into_iter()
+                    .next()
+            };
+            let action = match (s.policy, earlier, existing) {
+                (Policy::Create, _, _) => Action::Create,
+                (_, Some(line), _) => Action::Skip {
+                    id: None,
+                    line: Some(line),
+                },
+                (Policy::Skip, None, Some(d)) => Action::Skip {
+                    id: Some(d.id),
+                    line: None,
+                },
+                (Policy::Update, None, Some(d)) => Action::Update { id: d.id },
+                (_, None, None) => Action::Create,
+            };
+            if matches!(action, Action::Create | Action::Update { .. }) {
+                for k in keys {
+                    seen.entry(k).or_insert(row.line);
+                }
+            }
+            action
+        };
+        out.push(Planned {
+            line: row.line,
+            action,
+            values,
+            new_company,
+            tags: p.tags,
+            provided: p.provided,
+            errors,
+            warnings: p.warnings,
+        });
+    }
+    Ok(out)
+}
+
+/// How many rows of a plan do what.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    /// New records.
+    pub created: usize,
+    /// Existing records updated.
+    pub updated: usize,
+    /// Duplicates skipped.
+    pub skipped: usize,
+    /// Rows with errors.
+    pub rejected: usize,
+}
+
+/// Counts a plan's actions.
+pub fn counts(plan: &[Planned]) -> Counts {
+    let mut c = Counts::default();
+    for p in plan {
+        match p.action {
+            Action::Create => c.created += 1,
+            Action::Update { .. } => c.updated += 1,
+            Action::Skip { .. } => c.skipped += 1,
+            Action::Reject => c.rejected += 1,
+        }
+    }
+    c
+}
