@@ -250,6 +250,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(crm::products::pages::routes)
         .configure(crm::quotes::pages::routes);
     cfg.configure(crm::api::routes);
+    cfg.configure(crm::webhooks::pages::routes);
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
     records(cfg, &crm::deals::DEALS);

@@ -55,6 +55,7 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let server = server::build(state.clone(), listener)?;
         server::spawn_housekeeping(state.clone());
+        crate::crm::webhooks::worker::spawn(state.clone());
         crate::backup::scheduler::spawn(state.clone());
         tracing::info!(
             schema.version = db::LATEST_VERSION,

@@ -58,6 +58,8 @@ impl Tx<'_> {
     /// Appends an audit entry to the chain inside this transaction.
     pub fn audit(&mut self, event: audit::Event) -> Result<i64, AppError> {
         let id = audit::store::append(&self.tx, &self.actor, &event)?;
+        // Changes that webhooks listen for are queued for delivery in the same transaction.
+        crate::crm::webhooks::outbox::enqueue(&self.tx, &self.actor, &event)?;
         self.audited += 1;
         Ok(id)
     }

@@ -30,3 +30,4 @@ mod sessions;
 mod setup;
 mod sharing;
 mod users;
+mod webhooks;
