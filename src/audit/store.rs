@@ -26,12 +26,9 @@ fn entry(r: &Row<'_>) -> rusqlite::Result<Entry> {
 
 /// The newest entry's id and hash as recorded beside the log.
 pub fn head(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
-    conn.query_row(
-        "SELECT last_id, hash FROM audit_head WHERE id = 1",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()
+    conn.prepare_cached("SELECT last_id, hash FROM audit_head WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
 }
 
 /// Appends an entry chained to the current head; must run inside the write transaction.
@@ -52,10 +49,11 @@ pub fn append(conn: &Connection, actor: &Actor, event: &Event) -> rusqlite::Resu
         hash: String::new(),
     };
     e.hash = e.compute_hash();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit_log (id, at, actor_id, actor, ip, request_id, action, entity_type, \
          entity_id, changes, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
+    )?
+    .execute(params![
             e.id,
             e.at,
             e.actor_id,
@@ -68,13 +66,12 @@ pub fn append(conn: &Connection, actor: &Actor, event: &Event) -> rusqlite::Resu
             e.changes,
             e.prev_hash,
             e.hash
-        ],
-    )?;
-    conn.execute(
+        ])?;
+    conn.prepare_cached(
         "INSERT INTO audit_head (id, last_id, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
-        params![e.id, e.hash],
-    )?;
+    )?
+    .execute(params![e.id, e.hash])?;
     Ok(e.id)
 }
 

@@ -42,6 +42,12 @@ impl Db {
     pub fn open(path: &Path, readers: u32) -> anyhow::Result<Db> {
         let writer = Connection::open(path)?;
         configure(&writer)?;
+        // One write touches many statements (the record, its search rows, the audit chain,
+        // webhooks, imports); with the default cache of 16 they were parsed again and again.
+        writer.set_prepared_statement_cache_capacity(256);
+        // A larger page cache for the one writer keeps index and search pages of big writes
+        // (imports, merges) in memory instead of re-reading them (64 MiB at most).
+        writer.pragma_update(None, "cache_size", -65_536)?;
         let mode: String =
             writer.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         if !mode.eq_ignore_ascii_case("wal") {

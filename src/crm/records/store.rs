@@ -148,15 +148,14 @@ pub fn insert(
         .collect();
     args.push(by.map_or(SqlValue::Null, SqlValue::Integer));
     args.push(SqlValue::Text(crate::db::now()));
-    conn.execute(&sql, params_from_iter(args))?;
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args))?;
     Ok(conn.last_insert_rowid())
 }
 
 /// One record, deleted or not.
 pub fn get(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<Record> {
-    conn.query_row(&format!("{} WHERE r.id = ?1", select(e)), [id], |r| {
-        record(e, r)
-    })
+    conn.prepare_cached(&format!("{} WHERE r.id = ?1", select(e)))?
+        .query_row([id], |r| record(e, r))
 }
 
 /// Several records by id in one query (deleted ones included), keyed by id.
@@ -200,7 +199,7 @@ pub fn update(
             .map(|c| values.get(c).map_or(SqlValue::Null, to_sql)),
     );
     args.push(SqlValue::Text(crate::db::now()));
-    conn.execute(&sql, params_from_iter(args))
+    conn.prepare_cached(&sql)?.execute(params_from_iter(args))
 }
 
 /// Marks a record deleted (or restores it with `None`).

@@ -62,8 +62,10 @@ pub fn remove(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
         return Ok(());
     }
     let rowid = id * 2 + kind_of(e);
-    conn.execute("DELETE FROM search_words WHERE rowid = ?1", [rowid])?;
-    conn.execute("DELETE FROM search_digits WHERE rowid = ?1", [rowid])?;
+    conn.prepare_cached("DELETE FROM search_words WHERE rowid = ?1")?
+        .execute([rowid])?;
+    conn.prepare_cached("DELETE FROM search_digits WHERE rowid = ?1")?
+        .execute([rowid])?;
     Ok(())
 }
 
