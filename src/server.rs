@@ -51,6 +51,10 @@ impl AppState {
         crate::backup::before_upgrade(&config)?;
         let db = Db::open(&config.db_path(), config.data.read_connections)?;
         let company = db.read_blocking(|c| Ok(settings::store::get(c)?))?;
+        // An import cut off by a stop is marked failed: it can be run again or undone.
+        db.bookkeeping_blocking(|c| {
+            crate::crm::imports::store::fail_interrupted(c, &crate::db::now())
+        })?;
         let needs_setup =
             db.read_blocking(|c| Ok(crate::crm::users::store::count_admins(c)? == 0))?;
         let minutes = u64::from(config.security.setup_link_minutes);
@@ -251,6 +255,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crm::quotes::pages::routes);
     cfg.configure(crm::api::routes);
     cfg.configure(crm::webhooks::pages::routes);
+    cfg.configure(crm::imports::pages::routes);
     records(cfg, &crm::companies::COMPANIES);
     records(cfg, &crm::contacts::CONTACTS);
     records(cfg, &crm::deals::DEALS);

@@ -5,6 +5,11 @@
 
 pub mod apply;
 pub mod mapping;
+pub mod pages;
+pub mod pages_map;
+pub mod pages_run;
+pub mod pages_upload;
+pub mod pages_view;
 pub mod plan;
 pub mod prepare;
 pub mod read;

@@ -243,3 +243,21 @@ pub fn save_template(
         params![entity, columns, mapping, by, now],
     )
 }
+
+/// How many records an import wrote (created or updated), e.g. before it failed.
+pub fn written(conn: &Connection, import: i64) -> rusqlite::Result<i64> {
+    conn.query_row(
+        "SELECT count(*) FROM import_records WHERE import_id = ?1",
+        [import],
+        |r| r.get(0),
+    )
+}
+
+/// Marks imports that were running when the server stopped as failed, so their pages stop
+/// waiting and offer to run again or undo; returns how many.
+pub fn fail_interrupted(conn: &Connection, now: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE imports SET state = 'failed', finished_at = ?1 WHERE state = 'running'",
+        [now],
+    )
+}
