@@ -243,20 +243,15 @@ pub fn export(
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
     use crate::crm::exports::{self, Columns, write::Format};
-    let e = crate::crm::api::record_entities()
-        .into_iter()
-        .find(|e| e.table == entity)
-        .ok_or_else(|| {
-            anyhow!("unknown entity {entity}: expected companies, contacts, leads or deals")
-        })?;
+    let e = crate::crm::records::entity_by_table(entity).ok_or_else(|| {
+        anyhow!("unknown entity {entity}: expected companies, contacts, leads or deals")
+    })?;
     let format = Format::parse(format)
         .ok_or_else(|| anyhow!("unknown format {format}: expected csv or xlsx"))?;
     let db = open(config, false)?;
     let export = db
         .read_blocking(move |c| {
-            let lang = crate::crm::settings::store::get(c)?
-                .and_then(|p| crate::web::i18n::Lang::parse(&p.language))
-                .unwrap_or(crate::web::i18n::Lang::ZhCn);
+            let lang = crate::crm::settings::language(c)?;
             let custom = crate::crm::fields::store::for_entity(c, e.table)?;
             let cols = Columns {
                 entity: e,
@@ -273,18 +268,12 @@ pub fn export(
         .map_err(app)?;
     std::fs::write(out, &export.bytes)
         .with_context(|| format!("cannot write {}", out.display()))?;
-    let (rows, truncated) = (export.rows as i64, export.truncated);
     db.write_blocking(Actor::cli(), |tx| {
-        tx.audit(
-            crate::audit::Event::new(&format!("{}.export", e.kind))
-                .change("format", None::<String>, format.extension())
-                .change("rows", None::<i64>, rows)
-                .change("truncated", false, truncated),
-        )
+        tx.audit(exports::audit_event(e, format, &export, None))
     })
     .map_err(app)?;
-    println!("wrote {rows} {entity} to {}", out.display());
-    if truncated {
+    println!("wrote {} {entity} to {}", export.rows, out.display());
+    if export.truncated {
         println!("the export stops at {} rows", exports::MAX_ROWS);
     }
     Ok(())

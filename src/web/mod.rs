@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod middleware;
 pub mod page;
 pub mod rate;
+pub mod upload;
 
 use crate::error::AppError;
 use i18n::Lang;

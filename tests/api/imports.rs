@@ -11,18 +11,17 @@ fn data(name: &str) -> String {
     p.to_str().unwrap().to_string()
 }
 
-/// A data folder with an administrator, set up as after first run.
-async fn folder() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
+/// Adds the administrator the imports run as.
+async fn add_importer(dir: &Path) {
     let add = kith(
-        dir.path(),
+        dir,
         &[
             "user",
             "add",
             "--email",
             "admin@huaxing.cn",
             "--name",
-            "王芳",
+            "导入员",
             "--role",
             "admin",
             "--password-stdin",
@@ -31,6 +30,12 @@ async fn folder() -> tempfile::TempDir {
     )
     .await;
     assert!(add.status.success(), "{}", stderr(&add));
+}
+
+/// A data folder with an administrator, set up as after first run.
+async fn folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    add_importer(dir.path()).await;
     dir
 }
 
@@ -180,22 +185,7 @@ async fn duplicate_policies_update_or_create_and_an_import_undoes_as_a_whole() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let dir = app.dir.path();
-    kith(
-        dir,
-        &[
-            "user",
-            "add",
-            "--email",
-            "admin@huaxing.cn",
-            "--name",
-            "导入员",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )
-    .await;
+    add_importer(dir).await;
     let sf = data("export-salesforce-style-contacts.csv");
     import(dir, &sf, "contacts", &[]).await;
     let before =
@@ -265,22 +255,7 @@ async fn deals_come_in_from_a_workbook_sheet_with_stages_by_name() {
     let app = spawn_app().await;
     app.complete_setup().await;
     let dir = app.dir.path();
-    kith(
-        dir,
-        &[
-            "user",
-            "add",
-            "--email",
-            "admin@huaxing.cn",
-            "--name",
-            "导入员",
-            "--role",
-            "admin",
-            "--password-stdin",
-        ],
-        Some(PASSWORD),
-    )
-    .await;
+    add_importer(dir).await;
     let o = kith(
         dir,
         &[

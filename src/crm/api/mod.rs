@@ -9,12 +9,7 @@ use actix_web::web;
 
 /// The record collections, served by `records::api`.
 pub fn record_entities() -> [&'static Entity; 4] {
-    [
-        &crate::crm::companies::COMPANIES,
-        &crate::crm::contacts::CONTACTS,
-        &crate::crm::leads::LEADS,
-        &crate::crm::deals::DEALS,
-    ]
+    crate::crm::records::all()
 }
 
 /// Registers every `/api/v1` route.

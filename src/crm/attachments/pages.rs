@@ -7,10 +7,8 @@ use crate::crm::records::{Entity, store as records};
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
-use minijinja::context;
 
 /// The 413 page, naming the limit.
 fn too_large(page: &Page, unread: bool) -> Result<HttpResponse, AppError> {
@@ -18,19 +16,7 @@ fn too_large(page: &Page, unread: bool) -> Result<HttpResponse, AppError> {
     let message = page
         .tr("attachment.too_large")
         .replace("{mb}", &mb.to_string());
-    let html = page.state.templates.render(
-        "errors/error.html",
-        context! { status => 413, code => "payload_too_large", message, request_id => page.request_id, ..page.context() },
-    )?;
-    let mut res = HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(html);
-    if unread {
-        // The upload was not read, so this connection cannot carry another request.
-        res.head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
-    }
-    Ok(res)
+    crate::web::upload::too_large(page, message, unread)
 }
 
 /// `POST /{entity}/{id}/attachments` (multipart): one file and the CSRF token.
@@ -39,53 +25,28 @@ pub async fn upload(
     req: HttpRequest,
     page: Page,
     id: web::Path<String>,
-    mut payload: Multipart,
+    payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require_level(e.area, Action::Edit)?;
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let max = page.state.config.attachments.max_bytes();
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     // Far beyond any sensible upload: refuse without reading it.
-    if declared.is_some_and(|n| n > 4 * 1024 * 1024 * 1024) {
+    if crate::web::upload::hopeless(&req, max) {
         return too_large(&page, true);
     }
-    let mut over = false;
+    let fields = crate::web::upload::read(payload, max, "attachment.error.read").await?;
+    if fields.iter().any(|f| f.over) {
+        return too_large(&page, false);
+    }
     let (mut csrf, mut file) = (String::new(), None::<(String, String, Vec<u8>)>);
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| AppError::invalid("file", "attachment.error.read"))?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(super::clean_filename);
-        let content_type = field.content_type().map_or_else(
-            || "application/octet-stream".to_string(),
-            |m| m.essence_str().to_string(),
-        );
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| AppError::invalid("file", "attachment.error.read"))?;
-            // Past the limit the rest is read and dropped, so the browser receives the 413
-            // page instead of a reset connection.
-            if over || (data.len() + chunk.len()) as u64 > max {
-                over = true;
-                data.clear();
-                continue;
+    for f in fields {
+        match (f.name.as_str(), &f.filename) {
+            ("csrf", _) => csrf = f.text(),
+            ("file", Some(name)) if !f.data.is_empty() => {
+                file = Some((name.clone(), f.content_type, f.data));
             }
-            data.extend_from_slice(&chunk);
-        }
-        match (name.as_str(), filename) {
-            ("csrf", _) => csrf = String::from_utf8_lossy(&data).into_owned(),
-            ("file", Some(f)) if !data.is_empty() => file = Some((f, content_type, data)),
             _ => {}
         }
-    }
-    if over {
-        return too_large(&page, false);
     }
     if !token_ok(&req, Some(&csrf)) {
         return Err(AppError::Csrf);

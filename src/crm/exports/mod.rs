@@ -5,6 +5,7 @@
 pub mod pages;
 pub mod write;
 
+use crate::audit::Event;
 use crate::crm::fields::CustomField;
 use crate::crm::records::store::{self, ListQuery, Record};
 use crate::crm::records::{Entity, Kind, pages::display, query::position};
@@ -157,6 +158,19 @@ pub fn build(
         rows,
         truncated,
     })
+}
+
+/// The audit entry of an export: format, rows, whether it was cut, and the list's filters
+/// (none from the command line).
+pub fn audit_event(e: &Entity, format: Format, export: &Export, filters: Option<String>) -> Event {
+    let event = Event::new(&format!("{}.export", e.kind))
+        .change("format", None::<String>, format.extension())
+        .change("rows", None::<i64>, export.rows as i64);
+    let event = match filters {
+        Some(f) => event.change("filters", None::<String>, f),
+        None => event,
+    };
+    event.change("truncated", false, export.truncated)
 }
 
 fn internal(e: write::ExportError) -> AppError {

@@ -1,7 +1,6 @@
 //! `GET /{entity}/export?format=csv|xlsx&…filters`: the list as a file.
 
 use super::{Columns, write::Format};
-use crate::audit::Event;
 use crate::auth::Action;
 use crate::crm::records::{Entity, pages::Params, query};
 use crate::error::AppError;
@@ -43,18 +42,10 @@ pub async fn export(
     let filters = crate::crm::views::clean_query(
         &serde_urlencoded::to_string(params.iter().collect::<Vec<_>>()).unwrap_or_default(),
     );
-    let (rows, truncated) = (export.rows as i64, export.truncated);
+    let event = super::audit_event(e, format, &export, Some(filters));
     page.state
         .db
-        .write(page.actor(), move |tx| {
-            tx.audit(
-                Event::new(&format!("{}.export", e.kind))
-                    .change("format", None::<String>, format.extension())
-                    .change("rows", None::<i64>, rows)
-                    .change("filters", None::<String>, filters)
-                    .change("truncated", false, truncated),
-            )
-        })
+        .write(page.actor(), move |tx| tx.audit(event))
         .await?;
     let name = format!(
         "{}-{}.{}",
@@ -69,6 +60,6 @@ pub async fn export(
             format!("attachment; filename=\"{name}\""),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("x-export-rows", rows.to_string()))
+        .insert_header(("x-export-rows", export.rows.to_string()))
         .body(export.bytes))
 }

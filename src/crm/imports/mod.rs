@@ -27,9 +27,7 @@ use serde::{Deserialize, Serialize};
 
 /// The kinds of record a file can be imported into.
 pub fn entity(name: &str) -> Option<&'static Entity> {
-    crate::crm::api::record_entities()
-        .into_iter()
-        .find(|e| e.table == name)
+    crate::crm::records::entity_by_table(name)
 }
 
 /// How a file is read and what happens to duplicates.
@@ -129,9 +127,7 @@ pub fn dry_run(
 ) -> rusqlite::Result<Vec<Planned>> {
     let custom = crate::crm::fields::store::for_entity(conn, e.table)?;
     let required = crate::crm::fields::store::required(conn, e.table)?;
-    let lang = crate::crm::settings::store::get(conn)?
-        .and_then(|p| Lang::parse(&p.language))
-        .unwrap_or(Lang::ZhCn);
+    let lang = crate::crm::settings::language(conn)?;
     let unknown = lang.tr("import.lost_reason_unknown");
     let setup = plan::Setup {
         entity: e,

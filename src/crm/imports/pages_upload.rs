@@ -10,13 +10,8 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_multipart::Multipart;
-use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use minijinja::context;
-
-/// Largest text field of the upload form; anything longer is dropped.
-const TEXT_LIMIT: u64 = 4096;
 
 /// What the upload form sent.
 #[derive(Default)]
@@ -27,37 +22,18 @@ struct Upload {
     sheet: String,
     policy: String,
     file: Option<(String, Vec<u8>)>,
-    /// The file was larger than allowed (and was dropped).
+    /// A field was larger than allowed (and was dropped).
     over: bool,
 }
 
-/// Reads the multipart form; a file past `max` bytes is read to the end and dropped, so the
-/// browser receives the 413 page instead of a reset connection.
-async fn read_upload(mut payload: Multipart, max: u64) -> Result<Upload, AppError> {
-    let unreadable = || AppError::invalid("file", "import.ui.upload_failed");
+/// Reads the multipart form.
+async fn read_upload(payload: Multipart, max: u64) -> Result<Upload, AppError> {
     let mut up = Upload::default();
-    while let Some(field) = payload.next().await {
-        let mut field = field.map_err(|_| unreadable())?;
-        let name = field.name().unwrap_or_default().to_string();
-        let filename = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(crate::crm::attachments::clean_filename);
-        let limit = if filename.is_some() { max } else { TEXT_LIMIT };
-        let (mut data, mut over) = (Vec::new(), false);
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| unreadable())?;
-            if over || (data.len() + chunk.len()) as u64 > limit {
-                over = true;
-                data.clear();
-                continue;
-            }
-            data.extend_from_slice(&chunk);
-        }
-        let text = String::from_utf8_lossy(&data).trim().to_string();
-        match (name.as_str(), filename) {
-            ("file", Some(_)) if over => up.over = true,
-            ("file", Some(f)) if !data.is_empty() => up.file = Some((f, data)),
+    for f in crate::web::upload::read(payload, max, "import.ui.upload_failed").await? {
+        up.over |= f.over;
+        let text = f.text();
+        match (f.name.as_str(), f.filename) {
+            ("file", Some(name)) if !f.data.is_empty() => up.file = Some((name, f.data)),
             ("csrf", _) => up.csrf = text,
             ("entity", _) => up.entity = text,
             ("encoding", _) => up.encoding = text,
@@ -75,19 +51,7 @@ fn too_large(page: &Page, unread: bool) -> Result<HttpResponse, AppError> {
     let message = page
         .tr("import.ui.too_large")
         .replace("{mb}", &mb.to_string());
-    let html = page.state.templates.render(
-        "errors/error.html",
-        context! { status => 413, code => "payload_too_large", message, request_id => page.request_id, ..page.context() },
-    )?;
-    let mut res = HttpResponse::build(StatusCode::PAYLOAD_TOO_LARGE)
-        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-        .body(html);
-    if unread {
-        // The upload was not read, so this connection cannot carry another request.
-        res.head_mut()
-            .set_connection_type(actix_web::http::ConnectionType::Close);
-    }
-    Ok(res)
+    crate::web::upload::too_large(page, message, unread)
 }
 
 /// Why an uploaded file was not kept: the message key, and a workbook's sheets when the
@@ -148,13 +112,8 @@ pub async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let me = page.user()?.clone();
     let max = page.state.config.api.import_max_megabytes * 1024 * 1024;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     // Far beyond the limit: refuse without reading it.
-    if declared.is_some_and(|n| n > max.saturating_mul(4).max(64 * 1024 * 1024)) {
+    if crate::web::upload::hopeless(&req, max) {
         return too_large(&page, true);
     }
     let up = read_upload(payload, max).await?;

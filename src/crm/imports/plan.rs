@@ -6,7 +6,7 @@ use super::prepare::{self, Resolver};
 use super::read::Table;
 use crate::crm::fields::CustomField;
 use crate::crm::records::pages::{PENDING_COMPANY, lookup};
-use crate::crm::records::{Entity, Kind, Values, store};
+use crate::crm::records::{Entity, Values, store};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
@@ -139,21 +139,7 @@ pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result
     let mut out = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
         let mut p = prepare::row(e, s.mapping, names, row, &resolver);
-        if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
-            p.input
-                .entry("status".into())
-                .or_insert_with(|| o.first().copied().unwrap_or_default().into());
-        }
-        if e.field("currency").is_some() {
-            p.input
-                .entry("currency".into())
-                .or_insert_with(|| s.currency.to_string());
-        }
-        if let (Some(_), Some(stage)) = (e.field("stage_id"), first_stage) {
-            p.input
-                .entry("stage_id".into())
-                .or_insert_with(|| stage.to_string());
-        }
+        crate::crm::records::fill_defaults(e, &mut p.input, s.currency, first_stage);
         // A company named but not on file is created with the row (contacts and deals).
         let mut new_company = None;
         if let Some(name) = p.input.get("company_id").cloned()

@@ -7,7 +7,7 @@
 //! click (the form comes back, filled in, with a fresh stamp).
 
 use crate::web::rate::RateLimit;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -40,20 +40,14 @@ static KEY: LazyLock<[u8; 32]> = LazyLock::new(|| {
     k
 });
 
-/// HMAC-SHA-256 (RFC 2104) of `msg` under a key of at most 64 bytes.
+/// HMAC-SHA-256 (RFC 2104) of `msg` under `key`.
 fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    block[..key.len().min(64)].copy_from_slice(&key[..key.len().min(64)]);
-    let pad = |b: u8| block.iter().map(|k| k ^ b).collect::<Vec<u8>>();
-    let inner = Sha256::new()
-        .chain_update(pad(0x36))
-        .chain_update(msg)
-        .finalize();
-    Sha256::new()
-        .chain_update(pad(0x5c))
-        .chain_update(inner)
-        .finalize()
-        .into()
+    use hmac::{Hmac, Mac};
+    // HMAC takes a key of any length; the error case cannot happen.
+    Hmac::<Sha256>::new_from_slice(key).map_or([0; 32], |mut m| {
+        m.update(msg);
+        m.finalize().into_bytes().into()
+    })
 }
 
 fn signature(token: &str, at: i64) -> String {

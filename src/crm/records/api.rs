@@ -225,29 +225,16 @@ pub async fn create(
     let custom = custom_fields(&page, e).await?;
     let mut input = Params::new();
     overlay(e, &body, &custom, &mut input)?;
-    if e.field("currency").is_some() && !input.contains_key("currency") {
-        input.insert("currency".into(), page.state.currency());
-    }
-    if e.field("stage_id").is_some() && !input.contains_key("stage_id") {
-        // A deal without a stage starts at the first stage of the first pipeline.
-        let first = page
-            .state
-            .db
-            .read(|c| {
-                Ok(crate::crm::deals::store::all_stages(c)?
-                    .first()
-                    .map(|s| s.id))
-            })
-            .await?;
-        if let Some(stage) = first {
-            input.insert("stage_id".into(), stage.to_string());
-        }
-    }
-    if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
-        input
-            .entry("status".into())
-            .or_insert_with(|| o.first().copied().unwrap_or_default().into());
-    }
+    let first_stage = page
+        .state
+        .db
+        .read(|c| {
+            Ok(crate::crm::deals::store::all_stages(c)?
+                .first()
+                .map(|s| s.id))
+        })
+        .await?;
+    super::fill_defaults(e, &mut input, &page.state.currency(), first_stage);
     let values = match pages::parse(&page, e, &input, None).await? {
         Ok(v) => v,
         Err(errors) => return Err(invalid(&page, errors)),

@@ -121,16 +121,29 @@ pub fn entity_for(area: crate::auth::Area) -> Option<&'static Entity> {
     }
 }
 
-/// The record entity with a [`Entity::code`].
-pub fn entity_by_code(code: i64) -> Option<&'static Entity> {
+/// Every kind of record the engine keeps.
+pub fn all() -> [&'static Entity; 4] {
     [
         &crate::crm::companies::COMPANIES,
         &crate::crm::contacts::CONTACTS,
-        &crate::crm::deals::DEALS,
         &crate::crm::leads::LEADS,
+        &crate::crm::deals::DEALS,
     ]
-    .into_iter()
-    .find(|e| e.code == code)
+}
+
+/// The record entity with a [`Entity::code`].
+pub fn entity_by_code(code: i64) -> Option<&'static Entity> {
+    all().into_iter().find(|e| e.code == code)
+}
+
+/// The record entity with a [`Entity::kind`] (`contact`), as audit entries name it.
+pub fn entity_by_kind(kind: &str) -> Option<&'static Entity> {
+    all().into_iter().find(|e| e.kind == kind)
+}
+
+/// The record entity with a [`Entity::table`] (`contacts`), as URLs and files name it.
+pub fn entity_by_table(table: &str) -> Option<&'static Entity> {
+    all().into_iter().find(|e| e.table == table)
 }
 
 /// Statuses of the customer lifecycle.
@@ -147,6 +160,32 @@ pub const SOURCES: &[&str] = &[
     "social",
     "other",
 ];
+
+/// Fills what a new record gets when its input does not say: the first lifecycle status,
+/// the company's currency, the first stage of the first pipeline. Used where records are made
+/// without the new-record form (the API, imports).
+pub fn fill_defaults(
+    e: &Entity,
+    input: &mut HashMap<String, String>,
+    currency: &str,
+    first_stage: Option<i64>,
+) {
+    if let Some(Kind::Select(o)) = e.field("status").map(|f| f.kind) {
+        input
+            .entry("status".into())
+            .or_insert_with(|| o.first().copied().unwrap_or_default().into());
+    }
+    if e.field("currency").is_some() {
+        input
+            .entry("currency".into())
+            .or_insert_with(|| currency.to_string());
+    }
+    if let (Some(_), Some(stage)) = (e.field("stage_id"), first_stage) {
+        input
+            .entry("stage_id".into())
+            .or_insert_with(|| stage.to_string());
+    }
+}
 
 /// Field name to value, as parsed from a form and as stored.
 pub type Values = BTreeMap<String, Value>;

@@ -111,3 +111,11 @@ pub fn save(tx: &mut Tx<'_>, new: &CompanyProfile) -> Result<CompanyProfile, App
     tx.audit(event)?;
     store::get(tx.conn())?.ok_or(AppError::NotFound)
 }
+
+/// The company's language, for text made without a request (exports from the command line,
+/// imports); Chinese until setup is done.
+pub fn language(conn: &rusqlite::Connection) -> rusqlite::Result<crate::web::i18n::Lang> {
+    Ok(store::get(conn)?
+        .and_then(|p| crate::web::i18n::Lang::parse(&p.language))
+        .unwrap_or(crate::web::i18n::Lang::ZhCn))
+}

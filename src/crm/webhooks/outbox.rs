@@ -5,7 +5,6 @@
 
 use super::{events, store};
 use crate::audit::Event;
-use crate::crm::records::Entity;
 use crate::db::Actor;
 use crate::error::AppError;
 use rusqlite::Connection;
@@ -43,22 +42,11 @@ pub fn enqueue(conn: &Connection, actor: &Actor, event: &Event) -> Result<(), Ap
     Ok(())
 }
 
-/// The record kind's entity, for the kinds whose payload carries the record.
-fn entity(kind: &str) -> Option<&'static Entity> {
-    match kind {
-        "company" => Some(&crate::crm::companies::COMPANIES),
-        "contact" => Some(&crate::crm::contacts::CONTACTS),
-        "lead" => Some(&crate::crm::leads::LEADS),
-        "deal" => Some(&crate::crm::deals::DEALS),
-        _ => None,
-    }
-}
-
 /// The record as the API shows it (as it is now, inside the transaction), when the event is
 /// about a customer record that can still be read.
 fn record_json(conn: &Connection, event: &Event) -> Option<Value> {
     let kind = event.entity_type.as_deref()?;
-    let e = entity(kind)?;
+    let e = crate::crm::records::entity_by_kind(kind)?;
     let id: i64 = event.entity_id.as_deref()?.parse().ok()?;
     let rec = crate::crm::records::store::get(conn, e, id).ok()?;
     Some(crate::crm::records::api::to_json(
