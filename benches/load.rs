@@ -5,6 +5,7 @@
 //!
 //!     cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
 //!                                 [--as EMAIL]   (a seeded user, given the bench password)
+//!                                 [--only NAME,…] (only the paths whose name contains one)
 //!
 //! With `--data DIR` an existing seeded folder is reused (seeding a million contacts takes
 //! about a minute); without it a temporary folder is seeded and removed afterwards.
@@ -27,6 +28,8 @@ struct Args {
     seconds: u64,
     /// Sign in as this user (same password) to measure a scoped user's pages.
     user: String,
+    /// Only the paths whose name contains one of these (comma-separated); all when empty.
+    only: Vec<String>,
 }
 
 fn args() -> Args {
@@ -36,6 +39,7 @@ fn args() -> Args {
         clients: 32,
         seconds: 10,
         user: BENCH_USER.into(),
+        only: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -46,6 +50,7 @@ fn args() -> Args {
             "--clients" => a.clients = value().parse().unwrap_or(a.clients),
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
             "--as" => a.user = value(),
+            "--only" => a.only = value().split(',').map(str::to_string).collect(),
             _ => {}
         }
     }
@@ -408,6 +413,9 @@ async fn main() {
         ("create: contact (form post)", create),
     ];
     for (name, request) in paths {
+        if !a.only.is_empty() && !a.only.iter().any(|o| name.contains(o.as_str())) {
+            continue;
+        }
         drive(&base, &client, name, a.clients, a.seconds, request).await;
     }
     println!("\nRSS after load: {} MiB", rss_kib(pid) / 1024);

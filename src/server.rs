@@ -32,6 +32,8 @@ pub struct AppState {
     pub api_rate: crate::web::rate::RateLimit,
     /// When this server started.
     pub started: chrono::DateTime<chrono::Utc>,
+    /// The backup health administrators are warned about on every page.
+    pub backup_banner: crate::backup::scheduler::Banner,
     company: RwLock<Option<CompanyProfile>>,
     /// The data folder's lock: one server per data folder, and no restore under it.
     _lock: crate::backup::lock::Lock,
@@ -77,6 +79,7 @@ impl AppState {
             ),
             setup,
             started: chrono::Utc::now(),
+            backup_banner: Default::default(),
             company: RwLock::new(company),
             _lock: lock,
             config,

@@ -48,6 +48,39 @@ impl Health {
     }
 }
 
+/// The backup health behind the administrators' banner, remembered while the status file
+/// and the backup folder stay unchanged (for a few seconds at most): every page an
+/// administrator opens shows it, and working it out reads every backup's manifest.
+#[derive(Default)]
+pub struct Banner(std::sync::Mutex<Option<(std::time::Instant, Seen, Health)>>);
+
+/// When the status file and the backup folder last changed.
+type Seen = (Option<std::time::SystemTime>, Option<std::time::SystemTime>);
+
+/// How long the banner's health may be reused when nothing on disk changed.
+const BANNER_FOR: Duration = Duration::from_secs(5);
+
+impl Banner {
+    /// The health to warn about, if any.
+    pub fn alert(&self, state: &AppState) -> Option<Health> {
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let seen = (
+            modified(&status::path(&state.config.data.dir)),
+            modified(&state.config.backup_dir()),
+        );
+        let mut slot = self.0.lock().ok()?;
+        let health = match slot.as_ref() {
+            Some((at, was, h)) if *was == seen && at.elapsed() < BANNER_FOR => h.clone(),
+            _ => {
+                let h = health(state);
+                *slot = Some((std::time::Instant::now(), seen, h.clone()));
+                h
+            }
+        };
+        health.alert().then_some(health)
+    }
+}
+
 /// Works out the backup health now.
 pub fn health(state: &AppState) -> Health {
     let backups = Backups::new(&state.config);

@@ -33,7 +33,8 @@ impl Status {
     }
 }
 
-fn path(data_dir: &Path) -> PathBuf {
+/// The status file of the data folder `data_dir`.
+pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join("backup-status.json")
 }
 

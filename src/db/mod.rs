@@ -3,10 +3,12 @@
 //! Reads go through [`Db::read`]; every state change goes through [`Db::write`] (see
 //! `write.rs`), which also appends the audit entry in the same transaction.
 
+mod memo;
 mod migrate;
 mod write;
 
 pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, migrations, schema_version};
+pub use memo::MemoKey;
 pub use write::{Actor, Tx};
 
 use crate::error::AppError;
@@ -25,6 +27,7 @@ pub struct Db {
     writer: Arc<Mutex<Connection>>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
+    memo: Arc<memo::Memo>,
 }
 
 /// Sets the PRAGMAs every connection needs; `busy_timeout` first so the others can wait.
@@ -70,6 +73,7 @@ impl Db {
             writer: Arc::new(Mutex::new(writer)),
             readers,
             path: path.to_path_buf(),
+            memo: Arc::default(),
         })
     }
 

@@ -86,6 +86,7 @@ impl Db {
             )));
         }
         tx.tx.commit()?;
+        self.memo.changed();
         Ok(value)
     }
 

@@ -162,8 +162,7 @@ impl Page {
             .user
             .as_ref()
             .filter(|u| u.can(crate::auth::Permission::ManageBackups))
-            .map(|_| crate::backup::scheduler::health(&self.state))
-            .filter(|h| h.alert());
+            .and_then(|_| self.state.backup_banner.alert(&self.state));
         // The header bell's count: one capped COUNT on a partial index.
         let unread = self
             .user

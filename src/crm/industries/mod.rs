@@ -21,6 +21,13 @@ pub struct Sector {
 }
 
 /// The default taxonomy filled in at first-run setup, in the company's language.
+/// The industry tree, remembered between changes (see `db::memo`).
+pub async fn cached_tree(
+    db: &crate::db::Db,
+) -> Result<std::sync::Arc<Vec<Sector>>, crate::error::AppError> {
+    db.memo(("industries", ""), tree).await
+}
+
 pub fn defaults(lang: &str) -> Vec<(&'static str, Vec<&'static str>)> {
     if lang == "en" {
         vec![

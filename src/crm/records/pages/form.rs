@@ -101,7 +101,7 @@ async fn render_form(page: &Page, f: FormPage<'_>, fresh: bool) -> Result<HttpRe
         stages, pipelines, reasons,
         entity => f.entity.table, fields => visible_fields(f.entity, &rules), custom_readonly, input => f.input, errors => f.errors, custom_fields, required, industries,
         record => f.record, version => f.version, duplicates => f.duplicates, conflict => f.conflict,
-        owners => owners(page).await?, editing => f.version.is_some(),
+        owners => owners(page).await?.list.clone(), editing => f.version.is_some(),
     };
     page.render_form("records/form.html", ctx, fresh)
 }

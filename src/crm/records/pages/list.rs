@@ -148,41 +148,32 @@ pub async fn list(
     let get = |k: &str| params.get(k);
     let sort_param = params.sort_param();
     let (sort, _) = params.sort(e);
-    let (custom_fields, industries) = page
-        .state
-        .db
-        .read(move |c| {
-            Ok((
-                crate::crm::fields::store::for_entity(c, e.table)?,
-                crate::crm::industries::tree(c)?,
-            ))
-        })
-        .await?;
+    let db = &page.state.db;
+    let custom_fields = crate::crm::fields::definitions(db, e.table).await?;
     let scope = page.scope(e.area, Action::View).await?;
     let mut query = params.query(e, &custom_fields, &scope);
     query.after = get("after_id")
         .and_then(|id| id.parse().ok())
         .map(|id| (get("after").unwrap_or_default(), id));
     let owners = owners(&page).await?;
-    let stage_filter = if e.field("stage_id").is_some() {
-        page.state
-            .db
-            .read(|c| Ok(crate::crm::deals::store::all_stages(c)?))
-            .await?
-    } else {
-        Vec::new()
+    let stage_filter = match e.field("stage_id") {
+        Some(_) => Some(crate::crm::deals::all_stages(db).await?),
+        None => None,
     };
+    let industries = match e.fields.iter().any(|f| f.kind == Kind::Industry) {
+        true => Some(crate::crm::industries::cached_tree(db).await?),
+        false => None,
+    };
+    let all_tags = crate::crm::tags::all(db).await?;
     let lq = query.clone();
     let my_id = me.id;
-    let (mut rows, more, mut tags, all_tags, views) = page
-        .state
-        .db
+    let (mut rows, more, mut tags, views) = db
         .read(move |c| {
             let views = crate::crm::views::store::list(c, my_id, e.table)?;
             let (rows, more) = store::list(c, e, &lq, PAGE_SIZE)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let tags = crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &ids)?;
-            Ok((rows, more, tags, crate::crm::tags::store::all(c)?, views))
+            Ok((rows, more, tags, views))
         })
         .await?;
     let next = if more {
@@ -256,20 +247,20 @@ pub async fn list(
         "records/list.html",
         context! {
             field_names => e.fields.iter().map(|f| f.name).collect::<Vec<_>>(),
-            stage_filter => stage_filter, stage => get("stage_id"),
+            stage_filter => stage_filter.as_deref().map_or(&[][..], Vec::as_slice), stage => get("stage_id"),
             entity => e.table, columns => columns(&page, e, &hidden), hidden => &hidden, records, next, paged => query.after.is_some(),
             updated_label => page.tr("record.updated"),
             sort => sort_param, sorts => e.sorts,
             statuses => match e.field("status").map(|f| f.kind) { Some(Kind::Select(o)) => o, _ => super::super::STATUSES },
-            owner_filter => owner_options(&owners, get("owner").as_deref()),
-            owner_choices => owner_options(&owners, None),
+            owner_filter => owners.options(get("owner").as_deref()),
+            owner_choices => owners.options(None),
             filter => context! {
                 status => get("status"), owner => get("owner"), company => get("company"), tag => get("tag"),
                 source => get("source"), province => get("province"), city => get("city"), industry => get("industry"),
             },
             sources => super::super::SOURCES,
-            industries => if e.fields.iter().any(|f| f.kind == Kind::Industry) { industries } else { Vec::new() },
-            all_tags, here, views,
+            industries => industries.as_deref().map_or(&[][..], Vec::as_slice),
+            all_tags => all_tags.as_slice(), here, views,
             first_page => format!("/{}?{}", e.table, serde_urlencoded::to_string(q.iter().filter(|(k, _)| !k.starts_with("after") && *k != "notice").collect::<Vec<_>>()).unwrap_or_default()), custom_columns, filterable, current_query => crate::crm::views::clean_query(&serde_urlencoded::to_string(q.iter().collect::<Vec<_>>()).unwrap_or_default()),
             can_edit => me.level(e.area, Action::Edit) != Level::None,
             can_create => me.level(e.area, Action::Create) != Level::None,

@@ -93,29 +93,46 @@ fn view(e: &Entity, rec: &Record) -> Value {
     context! { shown, ..Value::from_serialize(rec) }
 }
 
-/// The owner choices as `<option>` markup, built once per page: with hundreds of users,
-/// looping over them in the template (twice on a list page) cost more than the rest of it.
-fn owner_options(owners: &[(i64, String)], selected: Option<&str>) -> Value {
-    use std::fmt::Write;
-    let mut html = String::with_capacity(owners.len() * 40);
-    let selected: Option<i64> = selected.and_then(|s| s.parse().ok());
-    for (id, name) in owners {
-        let sel = if selected == Some(*id) {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            html,
-            "<option value=\"{id}\"{sel}>{}</option>",
-            crate::web::escape_html(name)
-        );
-    }
-    Value::from_safe_string(html)
+/// The active users a record can be given to, with their `<option>` markup built once:
+/// with hundreds of users, looping over them in the template (twice on a list page) cost
+/// more than the rest of the page.
+pub struct Owners {
+    /// Id and name, by name.
+    pub list: Vec<(i64, String)>,
+    options: String,
 }
 
-async fn owners(page: &Page) -> Result<Vec<(i64, String)>, AppError> {
-    page.state.db.read(|c| Ok(users::active_names(c)?)).await
+impl Owners {
+    fn load(c: &rusqlite::Connection) -> rusqlite::Result<Owners> {
+        use std::fmt::Write;
+        let list = users::active_names(c)?;
+        let mut options = String::with_capacity(list.len() * 40);
+        for (id, name) in &list {
+            let _ = write!(
+                options,
+                "<option value=\"{id}\">{}</option>",
+                crate::web::escape_html(name)
+            );
+        }
+        Ok(Owners { list, options })
+    }
+
+    /// The choices as `<option>` markup, `selected` (an id) marked.
+    fn options(&self, selected: Option<&str>) -> Value {
+        let html = match selected.and_then(|s| s.parse::<i64>().ok()) {
+            Some(id) => self.options.replacen(
+                &format!("<option value=\"{id}\">"),
+                &format!("<option value=\"{id}\" selected>"),
+                1,
+            ),
+            None => self.options.clone(),
+        };
+        Value::from_safe_string(html)
+    }
+}
+
+async fn owners(page: &Page) -> Result<std::sync::Arc<Owners>, AppError> {
+    page.state.db.memo(("users", "owners"), Owners::load).await
 }
 
 fn path_id(id: &str) -> Result<i64, AppError> {

@@ -43,8 +43,8 @@ pub async fn show_page(
         history,
         activities,
         tasks,
-        (tags, all_tags),
-        (files, duplicates, custom_defs),
+        tags,
+        (files, duplicates),
     ) = page
         .state
         .db
@@ -84,7 +84,6 @@ pub async fn show_page(
             let tasks = followups::open_tasks(c, e.code, id)?;
             let mut tags =
                 crate::crm::tags::store::for_records(c, crate::crm::tags::kind(e), &[id])?;
-            let all_tags = crate::crm::tags::store::all(c)?;
             let tags = tags.remove(&id).unwrap_or_default();
             let files =
                 crate::crm::attachments::store::for_record(c, crate::crm::tags::kind(e), id)?;
@@ -94,15 +93,13 @@ pub async fn show_page(
                 history,
                 activities,
                 tasks,
-                (tags, all_tags),
-                (
-                    files,
-                    duplicates,
-                    crate::crm::fields::store::for_entity(c, e.table)?,
-                ),
+                tags,
+                (files, duplicates),
             ))
         })
         .await?;
+    let all_tags = crate::crm::tags::all(&page.state.db).await?;
+    let custom_defs = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     if rec.deleted_at.is_some() && !me.can(Permission::ManageTrash) {
         return Err(AppError::NotFound);
     }
@@ -116,21 +113,21 @@ pub async fn show_page(
     let can_share = rec.deleted_at.is_none() && edit_scope.allows(owner);
     let (record_id, table) = (rec.id, e.table);
     // Whom it could be shared with is only needed by those who may share it.
-    let (shares, share_targets) = page
+    let share_users = match can_share {
+        true => Some(super::owners(page).await?),
+        false => None,
+    };
+    let (shares, share_departments) = page
         .state
         .db
         .read(move |c| {
-            let targets = if can_share {
-                (
-                    crate::crm::users::store::active_names(c)?,
-                    crate::crm::departments::store::all(c)?,
-                )
-            } else {
-                (Vec::new(), Vec::new())
+            let departments = match can_share {
+                true => crate::crm::departments::store::all(c)?,
+                false => Vec::new(),
             };
             Ok((
                 crate::crm::sharing::store::for_record(c, table, record_id)?,
-                targets,
+                departments,
             ))
         })
         .await?;
@@ -189,13 +186,13 @@ pub async fn show_page(
         context! {
             entity => e.table, more_contacts, fields => visible_fields(e, &rules), record => view(e, &rec), contacts,
             contact_hidden => super::super::rules::hidden(&contact_rules),
-            history, activities, tasks, today, tags, all_tags,
+            history, activities, tasks, today, tags, all_tags => all_tags.as_slice(),
             colors => crate::crm::tags::COLORS, files, duplicates,
             custom => custom_defs.iter().filter(|f| !hidden.contains(&format!("custom.{}", f.key))).map(|f| (f.label.clone(), crate::crm::fields::display(rec.values.get("custom").and_then(|c| c.get(&f.key))))).collect::<Vec<_>>(),
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
-            deal, deals, can_edit, can_delete, can_share, shares, share_users => share_targets.0, share_departments => share_targets.1,
+            deal, deals, can_edit, can_delete, can_share, shares, share_users => share_users.as_ref().map_or(&[][..], |o| o.list.as_slice()), share_departments,
             can_add_contact => me.level(contacts_area, Action::Create) != crate::auth::Level::None,
             notice => page.notice(),
         },
