@@ -91,7 +91,12 @@ impl Db {
     }
 
     /// [`Db::memo`] inside a read that already holds connection `conn`.
-    pub fn memo_in<T, F>(&self, conn: &Connection, key: MemoKey, load: F) -> Result<Arc<T>, AppError>
+    pub fn memo_in<T, F>(
+        &self,
+        conn: &Connection,
+        key: MemoKey,
+        load: F,
+    ) -> Result<Arc<T>, AppError>
     where
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T>,

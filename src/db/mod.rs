@@ -7,8 +7,8 @@ mod memo;
 mod migrate;
 mod write;
 
-pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, migrations, schema_version};
 pub use memo::MemoKey;
+pub use migrate::{LATEST_VERSION, Migration, migrate, migrate_with, migrations, schema_version};
 pub use write::{Actor, Tx};
 
 use crate::error::AppError;

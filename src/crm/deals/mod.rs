@@ -56,16 +56,14 @@ fn saved(
     Ok(())
 }
 
-/// Moves a deal to another stage (the board's drag and drop, or its stage selector): the same
-/// audited update as the edit form, so the version check, field rules and history apply.
 /// Every stage of every pipeline, in board order, remembered between changes (see
 /// `db::memo`).
-pub async fn all_stages(
-    db: &crate::db::Db,
-) -> Result<std::sync::Arc<Vec<store::Stage>>, AppError> {
+pub async fn all_stages(db: &crate::db::Db) -> Result<std::sync::Arc<Vec<store::Stage>>, AppError> {
     db.memo(("stages", ""), store::all_stages).await
 }
 
+/// Moves a deal to another stage (the board's drag and drop, or its stage selector): the same
+/// audited update as the edit form, so the version check, field rules and history apply.
 pub fn move_stage(
     tx: &mut Tx<'_>,
     id: i64,

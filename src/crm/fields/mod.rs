@@ -40,17 +40,19 @@ pub struct CustomField {
     pub in_list: bool,
 }
 
-/// The form name of a custom field's input (`cf_f1`; multi-select options add `__N`).
 /// The custom fields of the kind of record stored in `table`, remembered between changes
 /// (see `db::memo`).
 pub async fn definitions(
     db: &crate::db::Db,
     table: &'static str,
 ) -> Result<std::sync::Arc<Vec<CustomField>>, crate::error::AppError> {
-    db.memo(("custom_fields", table), move |c| store::for_entity(c, table))
-        .await
+    db.memo(("custom_fields", table), move |c| {
+        store::for_entity(c, table)
+    })
+    .await
 }
 
+/// The form name of a custom field's input (`cf_f1`; multi-select options add `__N`).
 pub fn input_name(key: &str) -> String {
     format!("cf_{key}")
 }

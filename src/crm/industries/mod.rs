@@ -20,7 +20,6 @@ pub struct Sector {
     pub children: Vec<(i64, String)>,
 }
 
-/// The default taxonomy filled in at first-run setup, in the company's language.
 /// The industry tree, remembered between changes (see `db::memo`).
 pub async fn cached_tree(
     db: &crate::db::Db,
@@ -28,6 +27,7 @@ pub async fn cached_tree(
     db.memo(("industries", ""), tree).await
 }
 
+/// The default taxonomy filled in at first-run setup, in the company's language.
 pub fn defaults(lang: &str) -> Vec<(&'static str, Vec<&'static str>)> {
     if lang == "en" {
         vec![

@@ -15,12 +15,12 @@ pub const COLORS: &[&str] = &[
     "gray", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink",
 ];
 
-/// A tag name, trimmed; 1 to 40 characters, no commas.
 /// Every tag by name, remembered between changes (see `db::memo`).
 pub async fn all(db: &crate::db::Db) -> Result<std::sync::Arc<Vec<store::Tag>>, AppError> {
     db.memo(("tags", ""), store::all).await
 }
 
+/// A tag name, trimmed; 1 to 40 characters, no commas.
 pub fn parse_name(s: &str) -> Result<String, &'static str> {
     let s = s.trim();
     if s.is_empty() || s.chars().count() > 40 || s.contains(',') {

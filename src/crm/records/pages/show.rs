@@ -37,15 +37,7 @@ pub async fn show_page(
     let contact_scope = page.scope(contacts_area, Action::View).await?;
     let owners = contact_scope.owners().map(<[i64]>::to_vec);
     let shared = contact_scope.shared().to_vec();
-    let (
-        rec,
-        contacts,
-        history,
-        activities,
-        tasks,
-        tags,
-        (files, duplicates),
-    ) = page
+    let (rec, contacts, history, activities, tasks, tags, (files, duplicates)) = page
         .state
         .db
         .read(move |c| {
