@@ -75,6 +75,7 @@ pub async fn list(page: Page, q: web::Query<ListParams>) -> Result<HttpResponse,
         },
         q: (!search.is_empty()).then(|| search.clone()),
         after: q.after,
+        after_name: None,
     };
     let (rows, more) = page
         .state
