@@ -27,6 +27,7 @@ mod quotes;
 mod records;
 mod rest;
 mod rest_directory;
+mod rest_followups;
 mod rest_products;
 mod roles;
 mod scopes;

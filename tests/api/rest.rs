@@ -444,7 +444,7 @@ async fn the_openapi_document_describes_every_route_and_each_answers() {
 }
 
 /// Every collection the API serves.
-const COLLECTIONS: [&str; 7] = [
+const COLLECTIONS: [&str; 9] = [
     "companies",
     "contacts",
     "leads",
@@ -452,6 +452,8 @@ const COLLECTIONS: [&str; 7] = [
     "products",
     "users",
     "tags",
+    "activities",
+    "tasks",
 ];
 
 #[tokio::test]

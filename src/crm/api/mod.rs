@@ -21,6 +21,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     products(cfg);
     users(cfg);
     tags(cfg);
+    followups(cfg);
 }
 
 /// Answers every method not registered before it on `path` with 405 saying `what` is taken,
@@ -86,4 +87,17 @@ fn tags(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tags", web::post().to(t::create))
         .route("/api/v1/tags/{id}", web::get().to(t::get));
     refuse_others(cfg, "/api/v1/tags/{id}", t::FIXED);
+}
+
+fn followups(cfg: &mut web::ServiceConfig) {
+    use crate::crm::followups::api::{activities as a, tasks as t};
+    cfg.route("/api/v1/activities", web::get().to(a::list))
+        .route("/api/v1/activities", web::post().to(a::create))
+        .route("/api/v1/activities/{id}", web::get().to(a::get))
+        .route("/api/v1/tasks", web::get().to(t::list))
+        .route("/api/v1/tasks", web::post().to(t::create))
+        .route("/api/v1/tasks/{id}", web::get().to(t::get))
+        .route("/api/v1/tasks/{id}", web::patch().to(t::patch));
+    refuse_others(cfg, "/api/v1/activities/{id}", a::LOGGED);
+    refuse_others(cfg, "/api/v1/tasks/{id}", t::NOT_DELETED);
 }

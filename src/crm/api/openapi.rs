@@ -144,6 +144,8 @@ pub fn collections() -> Vec<Collection> {
     all.push(crate::crm::products::api::collection());
     all.push(crate::crm::users::api::collection());
     all.push(crate::crm::tags::api::collection());
+    all.push(crate::crm::followups::api::activities::collection());
+    all.push(crate::crm::followups::api::tasks::collection());
     all
 }
 

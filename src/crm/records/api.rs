@@ -129,6 +129,20 @@ fn overlay(
     Ok(())
 }
 
+/// 403 unless the user may `action` some kind of record: what reading or making things that
+/// hang off any kind of record (tags, follow-ups, tasks) needs at least.
+pub fn require_any(page: &Page, action: Action) -> Result<(), AppError> {
+    let me = page.user()?;
+    let any = super::all()
+        .iter()
+        .any(|e| me.level(e.area, action) != crate::auth::Level::None);
+    if any {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Field errors as the API names them (`custom.KEY`), in the request's language.
 fn invalid(page: &Page, errors: FieldErrors) -> AppError {
     api::invalid(page, errors, |k| {

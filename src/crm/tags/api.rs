@@ -4,8 +4,9 @@
 //! deleted here, as on the pages.
 
 use super::store::{self, Tag};
-use crate::auth::{Action, Level};
+use crate::auth::Action;
 use crate::crm::api::openapi::{Collection, Writes};
+use crate::crm::records::api::require_any;
 use crate::error::AppError;
 use crate::web::api::list::{ListRequest, Query};
 use crate::web::api::{self, JsonObject, body, path_id};
@@ -41,19 +42,6 @@ pub fn collection() -> Collection {
 
 fn to_json(t: &Tag) -> Value {
     json!({"id": t.id, "name": t.name, "color": t.color})
-}
-
-/// 403 unless the user may `action` some kind of record.
-fn require_any(page: &Page, action: Action) -> Result<(), AppError> {
-    let me = page.user()?;
-    let any = crate::crm::records::all()
-        .iter()
-        .any(|e| me.level(e.area, action) != Level::None);
-    if any {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }
 
 /// `GET /api/v1/tags?q=&sort=name`: `q` is part of the name.
