@@ -29,6 +29,7 @@ mod rest;
 mod rest_directory;
 mod rest_followups;
 mod rest_products;
+mod rest_quotes;
 mod roles;
 mod scopes;
 mod sessions;

@@ -444,7 +444,7 @@ async fn the_openapi_document_describes_every_route_and_each_answers() {
 }
 
 /// Every collection the API serves.
-const COLLECTIONS: [&str; 9] = [
+const COLLECTIONS: [&str; 10] = [
     "companies",
     "contacts",
     "leads",
@@ -454,6 +454,7 @@ const COLLECTIONS: [&str; 9] = [
     "tags",
     "activities",
     "tasks",
+    "quotes",
 ];
 
 #[tokio::test]

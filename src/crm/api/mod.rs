@@ -22,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     users(cfg);
     tags(cfg);
     followups(cfg);
+    quotes(cfg);
 }
 
 /// Answers every method not registered before it on `path` with 405 saying `what` is taken,
@@ -100,4 +101,13 @@ fn followups(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/tasks/{id}", web::patch().to(t::patch));
     refuse_others(cfg, "/api/v1/activities/{id}", a::LOGGED);
     refuse_others(cfg, "/api/v1/tasks/{id}", t::NOT_DELETED);
+}
+
+fn quotes(cfg: &mut web::ServiceConfig) {
+    use crate::crm::quotes::api::{self as q, write};
+    cfg.route("/api/v1/quotes", web::get().to(q::list))
+        .route("/api/v1/quotes", web::post().to(write::create))
+        .route("/api/v1/quotes/{id}", web::get().to(q::get))
+        .route("/api/v1/quotes/{id}", web::patch().to(write::patch));
+    refuse_others(cfg, "/api/v1/quotes/{id}", q::NOT_DELETED);
 }

@@ -146,6 +146,7 @@ pub fn collections() -> Vec<Collection> {
     all.push(crate::crm::tags::api::collection());
     all.push(crate::crm::followups::api::activities::collection());
     all.push(crate::crm::followups::api::tasks::collection());
+    all.push(crate::crm::quotes::api::collection());
     all
 }
 
@@ -210,7 +211,7 @@ fn paths_of(c: &Collection) -> (String, Value, String, Value) {
         collection.insert("post".into(), json!({"operationId": format!("create_{}", c.name), "tags": [c.name], "requestBody": body, "responses": create_responses}));
     }
     if c.writes.update {
-        let mut patch_responses = errors(&["401", "403", "404", "412", "422", "428", "429"]);
+        let mut patch_responses = errors(&["401", "403", "404", "409", "412", "422", "428", "429"]);
         patch_responses.insert("200".into(), item_response(&schema, "changed"));
         let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "the version the change was made on, e.g. \"3\""});
         item.insert("patch".into(), json!({"operationId": format!("update_{}", c.name), "tags": [c.name], "parameters": [id_param, if_match], "requestBody": body, "responses": patch_responses}));

@@ -189,6 +189,18 @@ pub fn translated(page: &Page, err: AppError, rename: impl Fn(&str) -> String) -
     }
 }
 
+/// A validation error with its field names renamed (e.g. a key of a quote line as
+/// `lines.2.KEY`); other errors as they are.
+pub fn translated_fields(err: AppError, rename: impl Fn(&str) -> String) -> AppError {
+    match err {
+        AppError::Validation { message, fields } => AppError::Validation {
+            message,
+            fields: fields.into_iter().map(|(k, v)| (rename(&k), v)).collect(),
+        },
+        other => other,
+    }
+}
+
 /// The answer to a method a collection does not take: 405 saying what it takes instead.
 pub async fn not_allowed(what: &'static str) -> Result<HttpResponse, AppError> {
     Err(AppError::MethodNotAllowed(what.into()))
