@@ -40,6 +40,18 @@ impl Writes {
         update: false,
         delete: None,
     };
+    /// Create only: a log, or things the pages never change.
+    pub const CREATE: Writes = Writes {
+        create: true,
+        update: false,
+        delete: None,
+    };
+    /// Create and change, never delete.
+    pub const CREATE_CHANGE: Writes = Writes {
+        create: true,
+        update: true,
+        delete: None,
+    };
     /// Create, change and delete to the trash, like every kind of record.
     pub const ALL: Writes = Writes {
         create: true,

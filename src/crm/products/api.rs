@@ -3,6 +3,7 @@
 //! deleted: old quotes point at them). Prices are exact decimal text, tax rates percent
 //! text, as the forms take them; the rights are the catalog page's.
 
+use super::pages::load;
 use super::store::{self, Filter, Product};
 use super::{ProductInput, ValidProduct};
 use crate::auth::{Action, Area};
@@ -82,14 +83,6 @@ fn validate(page: &Page, input: &ProductInput) -> Result<ValidProduct, AppError>
     input
         .validate()
         .map_err(|errors| api::invalid(page, errors, str::to_string))
-}
-
-async fn load(page: &Page, id: i64) -> Result<Product, AppError> {
-    page.state
-        .db
-        .read(move |c| Ok(store::get(c, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 /// The product as it is now, with its `ETag`, in the answer `res` makes of it.

@@ -141,7 +141,8 @@ pub async fn create(page: Page, Form(input): Form<ProductInput>) -> Result<HttpR
     }
 }
 
-async fn load(page: &Page, id: i64) -> Result<Product, AppError> {
+/// A product by id, or 404.
+pub(crate) async fn load(page: &Page, id: i64) -> Result<Product, AppError> {
     page.state
         .db
         .read(move |c| Ok(store::get(c, id)?))

@@ -32,11 +32,7 @@ pub fn collection() -> Collection {
         required: vec!["name"],
         filters: vec![],
         sorts: SORTS.to_vec(),
-        writes: Writes {
-            create: true,
-            update: false,
-            delete: None,
-        },
+        writes: Writes::CREATE,
     }
 }
 

@@ -130,6 +130,15 @@ pub fn active_names(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
         .collect()
 }
 
+/// Whether `id` is an active user (one records and tasks may be given to).
+pub fn is_active(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND disabled_at IS NULL)",
+        [id],
+        |r| r.get(0),
+    )
+}
+
 /// Inserts a user and returns the id.
 pub fn insert(
     conn: &Connection,

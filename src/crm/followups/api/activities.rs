@@ -64,11 +64,7 @@ pub fn collection() -> Collection {
         required: vec!["kind", "body"],
         filters: FILTERS.to_vec(),
         sorts: SORTS.to_vec(),
-        writes: Writes {
-            create: true,
-            update: false,
-            delete: None,
-        },
+        writes: Writes::CREATE,
     }
 }
 

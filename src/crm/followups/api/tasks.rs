@@ -100,11 +100,7 @@ pub fn collection() -> Collection {
         required: vec!["title"],
         filters: FILTERS.to_vec(),
         sorts: SORTS.to_vec(),
-        writes: Writes {
-            create: true,
-            update: true,
-            delete: None,
-        },
+        writes: Writes::CREATE_CHANGE,
     }
 }
 
@@ -188,11 +184,7 @@ async fn assignee(page: &Page, area: crate::auth::Area, id: Option<i64>) -> Resu
     let active = page
         .state
         .db
-        .read(move |c| {
-            Ok(crate::crm::users::store::active_names(c)?
-                .iter()
-                .any(|(u, _)| *u == id))
-        })
+        .read(move |c| Ok(crate::crm::users::store::is_active(c, id)?))
         .await?;
     if !active || !page.scope(area, Action::Create).await?.allows(Some(id)) {
         return Err(AppError::invalid(

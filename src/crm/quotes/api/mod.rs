@@ -75,11 +75,7 @@ pub fn collection() -> Collection {
         required: vec!["deal_id"],
         filters: FILTERS.to_vec(),
         sorts: SORTS.to_vec(),
-        writes: Writes {
-            create: true,
-            update: true,
-            delete: None,
-        },
+        writes: Writes::CREATE_CHANGE,
     }
 }
 
