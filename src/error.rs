@@ -40,6 +40,10 @@ pub enum AppError {
         /// Field name to problem.
         fields: BTreeMap<String, String>,
     },
+    /// The resource does not take this method (e.g. a change to a read-only collection);
+    /// the message says what it does take.
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(String),
     /// The record changed since it was read, or a unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -91,6 +95,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict(_) => "conflict",
+            AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::TooManyRequests => "too_many_requests",
             AppError::TooLarge => "payload_too_large",
             AppError::Internal(_) => "internal",
@@ -122,6 +127,7 @@ impl ResponseError for AppError {
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -205,9 +205,10 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
 fn user_message(e: &AppError) -> Option<String> {
     match e {
         AppError::Validation { message, .. } => Some(message.clone()),
-        AppError::Conflict(m) | AppError::Denied(m) | AppError::PreconditionFailed(m) => {
-            Some(m.clone())
-        }
+        AppError::Conflict(m)
+        | AppError::Denied(m)
+        | AppError::PreconditionFailed(m)
+        | AppError::MethodNotAllowed(m) => Some(m.clone()),
         AppError::PreconditionRequired => {
             Some("send the version you changed in an If-Match header".into())
         }

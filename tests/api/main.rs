@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a real server per test on port 0, real SQLite files.
 
+mod api_client;
 mod attachments;
 mod audit;
 mod backups;
@@ -25,6 +26,10 @@ mod products;
 mod quotes;
 mod records;
 mod rest;
+mod rest_directory;
+mod rest_followups;
+mod rest_products;
+mod rest_quotes;
 mod roles;
 mod scopes;
 mod sessions;

@@ -18,8 +18,46 @@ pub struct Collection {
     pub filters: Vec<&'static str>,
     /// Sort keys.
     pub sorts: Vec<&'static str>,
-    /// Whether items can be created, changed and deleted (otherwise read-only).
-    pub writable: bool,
+    /// What clients may do besides reading.
+    pub writes: Writes,
+}
+
+/// The writes a collection takes. Reading (list and get) is always offered.
+#[derive(Debug, Clone, Copy)]
+pub struct Writes {
+    /// `POST` creates an item.
+    pub create: bool,
+    /// `PATCH` changes an item at the version in `If-Match`; its `GET` carries an `ETag`.
+    pub update: bool,
+    /// `DELETE` is offered, doing what this says (e.g. "moved to the trash").
+    pub delete: Option<&'static str>,
+}
+
+impl Writes {
+    /// Read-only.
+    pub const NONE: Writes = Writes {
+        create: false,
+        update: false,
+        delete: None,
+    };
+    /// Create only: a log, or things the pages never change.
+    pub const CREATE: Writes = Writes {
+        create: true,
+        update: false,
+        delete: None,
+    };
+    /// Create and change, never delete.
+    pub const CREATE_CHANGE: Writes = Writes {
+        create: true,
+        update: true,
+        delete: None,
+    };
+    /// Create, change and delete to the trash, like every kind of record.
+    pub const ALL: Writes = Writes {
+        create: true,
+        update: true,
+        delete: Some("moved to the trash"),
+    };
 }
 
 fn kind_schema(k: Kind) -> Value {
@@ -105,16 +143,23 @@ pub fn record_collection(e: &'static Entity) -> Collection {
             .collect(),
         filters,
         sorts: e.sorts.to_vec(),
-        writable: true,
+        writes: Writes::ALL,
     }
 }
 
 /// Every collection the API serves.
 pub fn collections() -> Vec<Collection> {
-    super::record_entities()
+    let mut all: Vec<Collection> = super::record_entities()
         .into_iter()
         .map(record_collection)
-        .collect()
+        .collect();
+    all.push(crate::crm::products::api::collection());
+    all.push(crate::crm::users::api::collection());
+    all.push(crate::crm::tags::api::collection());
+    all.push(crate::crm::followups::api::activities::collection());
+    all.push(crate::crm::followups::api::tasks::collection());
+    all.push(crate::crm::quotes::api::collection());
+    all
 }
 
 fn error_response(description: &str) -> Value {
@@ -149,6 +194,7 @@ fn paths_of(c: &Collection) -> (String, Value, String, Value) {
                     "401" => "no valid token",
                     "403" => "not allowed for this user or token",
                     "404" => "no such record (or not visible to this user)",
+                    "409" => "not possible in the item's current state",
                     "412" => "the record changed since the version in If-Match",
                     "422" => "validation failed; `fields` names each problem",
                     "428" => "If-Match is required",
@@ -170,17 +216,21 @@ fn paths_of(c: &Collection) -> (String, Value, String, Value) {
     let mut get_responses = errors(&["401", "403", "404", "429"]);
     get_responses.insert("200".into(), item_response(&schema, "the item"));
     item.insert("get".into(), json!({"operationId": format!("get_{}", c.name), "tags": [c.name], "parameters": [id_param], "responses": get_responses}));
-    if c.writable {
-        let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    let body = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+    if c.writes.create {
         let mut create_responses = errors(&["401", "403", "422", "429"]);
         create_responses.insert("201".into(), item_response(&schema, "created"));
         collection.insert("post".into(), json!({"operationId": format!("create_{}", c.name), "tags": [c.name], "requestBody": body, "responses": create_responses}));
-        let mut patch_responses = errors(&["401", "403", "404", "412", "422", "428", "429"]);
+    }
+    if c.writes.update {
+        let mut patch_responses = errors(&["401", "403", "404", "409", "412", "422", "428", "429"]);
         patch_responses.insert("200".into(), item_response(&schema, "changed"));
         let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "the version the change was made on, e.g. \"3\""});
         item.insert("patch".into(), json!({"operationId": format!("update_{}", c.name), "tags": [c.name], "parameters": [id_param, if_match], "requestBody": body, "responses": patch_responses}));
+    }
+    if let Some(what) = c.writes.delete {
         let mut delete_responses = errors(&["401", "403", "404", "429"]);
-        delete_responses.insert("204".into(), json!({"description": "moved to the trash"}));
+        delete_responses.insert("204".into(), json!({ "description": what }));
         item.insert("delete".into(), json!({"operationId": format!("delete_{}", c.name), "tags": [c.name], "parameters": [id_param], "responses": delete_responses}));
     }
     (

@@ -2,6 +2,7 @@
 //! Logging a follow-up with a next date creates the task for it, so nothing goes cold by
 //! forgetting to write a reminder.
 
+pub mod api;
 pub mod pages;
 pub mod store;
 
@@ -123,6 +124,25 @@ impl ActivityInput {
     }
 }
 
+/// Checks a task's title (1 to 300 characters) and due date (YYYY-MM-DD or blank); errors
+/// are under the record page's task form names, `task_title` and `task_due`.
+pub fn parse_task(title: &str, due: &str) -> Result<(String, Option<NaiveDate>), FieldErrors> {
+    let title = title.trim();
+    let mut errors = FieldErrors::new();
+    if title.is_empty() || title.chars().count() > 300 {
+        errors.insert("task_title".into(), "record.error.required".into());
+    }
+    let due = date(due).unwrap_or_else(|_| {
+        errors.insert("task_due".into(), "followup.error.date".into());
+        None
+    });
+    if errors.is_empty() {
+        Ok((title.to_string(), due))
+    } else {
+        Err(errors)
+    }
+}
+
 /// Logs a follow-up and, with a next date, the task to do it; both audited.
 pub fn log(
     tx: &mut Tx<'_>,
@@ -191,6 +211,16 @@ pub fn set_done(tx: &mut Tx<'_>, id: i64, done: bool) -> Result<(), AppError> {
             .change("done_at", task.done_at, at),
     )?;
     Ok(())
+}
+
+/// [`set_done`] if the task is still at `version` (412 otherwise), for a change made on
+/// what the client last read.
+pub fn set_done_at(tx: &mut Tx<'_>, id: i64, version: i64, done: bool) -> Result<(), AppError> {
+    let now = store::task_version(tx.conn(), id)?;
+    if now != version {
+        return Err(crate::web::api::changed(version, now));
+    }
+    set_done(tx, id, done)
 }
 
 #[cfg(test)]

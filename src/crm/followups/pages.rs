@@ -1,7 +1,7 @@
 //! Logging follow-ups and tasks from a record's page, ticking tasks off, and the "today" view.
 
 use super::store;
-use super::{ActivityInput, FieldErrors, Subject};
+use super::{ActivityInput, Subject};
 use crate::auth::Action;
 use crate::auth::csrf::Form;
 use crate::crm::records::Entity;
@@ -23,7 +23,13 @@ pub fn today(state: &AppState) -> NaiveDate {
     chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
-async fn subject(page: &Page, e: &'static Entity, id: i64) -> Result<(Subject, String), AppError> {
+/// The record `id` of `e` as the subject of a new follow-up or task, with its name: the
+/// user must be able to edit it (404 when they cannot see it, 403 when they only see it).
+pub(crate) async fn subject(
+    page: &Page,
+    e: &'static Entity,
+    id: i64,
+) -> Result<(Subject, String), AppError> {
     let rec = crate::crm::records::pages::live_record(page, e, id, Action::Edit).await?;
     let name = rec
         .values
@@ -106,25 +112,16 @@ pub async fn add(
     let me = page.user()?.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let (subject, _) = subject(&page, e, id).await?;
-    let title = input.title.trim().to_string();
-    let due = match input.due_date.trim() {
-        "" => Ok(None),
-        d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some),
-    };
-    let mut errors = FieldErrors::new();
-    if title.is_empty() || title.chars().count() > 300 {
-        errors.insert("task_title".into(), "record.error.required".into());
-    }
-    if due.is_err() {
-        errors.insert("task_due".into(), "followup.error.date".into());
-    }
-    let (Ok(due), true) = (due, errors.is_empty()) else {
-        let carried = ActivityInput {
-            task_title: input.title.clone(),
-            task_due: input.due_date.clone(),
-            ..Default::default()
-        };
-        return show_page(e, &page, id, Some((carried, errors))).await;
+    let (title, due) = match super::parse_task(&input.title, &input.due_date) {
+        Ok(t) => t,
+        Err(errors) => {
+            let carried = ActivityInput {
+                task_title: input.title.clone(),
+                task_due: input.due_date.clone(),
+                ..Default::default()
+            };
+            return show_page(e, &page, id, Some((carried, errors))).await;
+        }
     };
     page.state
         .db
@@ -150,25 +147,30 @@ pub async fn done(
     id: web::Path<String>,
     Form(input): Form<DoneInput>,
 ) -> Result<HttpResponse, AppError> {
-    let me = page.user()?.clone();
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let (assignee, (code, record)) = page
-        .state
-        .db
-        .read(move |c| Ok((store::task_assignee(c, id)?, store::task_record(c, id)?)))
-        .await?;
-    // The assignee may always tick off their task; anyone else needs to be able to edit
-    // the record it belongs to.
-    if assignee != Some(me.id) {
-        let e = crate::crm::records::entity_by_code(code).ok_or(AppError::NotFound)?;
-        crate::crm::records::pages::live_record(&page, e, record, Action::Edit).await?;
-    }
+    may_tick(&page, id).await?;
     let done = input.done != "0";
     page.state
         .db
         .write(page.actor(), move |tx| super::set_done(tx, id, done))
         .await?;
     Ok(see_other(&safe_next(Some(&input.next))))
+}
+
+/// Whether the user may tick task `id` off or open it again: the assignee may always;
+/// anyone else needs to be able to edit the record it belongs to.
+pub(crate) async fn may_tick(page: &Page, id: i64) -> Result<(), AppError> {
+    let me = page.user()?.id;
+    let (assignee, (code, record)) = page
+        .state
+        .db
+        .read(move |c| Ok((store::task_assignee(c, id)?, store::task_record(c, id)?)))
+        .await?;
+    if assignee != Some(me) {
+        let e = crate::crm::records::entity_by_code(code).ok_or(AppError::NotFound)?;
+        crate::crm::records::pages::live_record(page, e, record, Action::Edit).await?;
+    }
+    Ok(())
 }
 
 /// `GET /today`: my overdue tasks, today's, and the coming week's.

@@ -1,5 +1,12 @@
 //! SQL for follow-ups and tasks.
 
+mod reach;
+
+pub use reach::{
+    ActivityItem, Narrow, Reach, TaskItem, activity, activity_page, due_sort_value, task_item_of,
+    task_page,
+};
+
 use super::{Activity, Subject};
 use chrono::NaiveDate;
 use rusqlite::{Connection, Row, params};
@@ -112,6 +119,13 @@ pub fn task(conn: &Connection, id: i64) -> rusqlite::Result<TaskRow> {
         [id],
         task_row,
     )
+}
+
+/// A task's version.
+pub fn task_version(conn: &Connection, id: i64) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT version FROM tasks WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })
 }
 
 /// Who a task is assigned to.

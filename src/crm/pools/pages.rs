@@ -289,11 +289,7 @@ pub async fn assign(
     let active = page
         .state
         .db
-        .read(move |c| {
-            Ok(crate::crm::users::store::active_names(c)?
-                .iter()
-                .any(|(u, _)| *u == to))
-        })
+        .read(move |c| Ok(crate::crm::users::store::is_active(c, to)?))
         .await?;
     let allowed = rights.admin
         || page

@@ -1,6 +1,7 @@
 //! The product catalog: SKU, name, unit, list price and tax rate, copied onto quote lines.
 //! Products are deactivated rather than deleted, so quotes that used them stay readable.
 
+pub mod api;
 pub mod pages;
 pub mod store;
 

@@ -75,6 +75,7 @@ pub async fn list(page: Page, q: web::Query<ListParams>) -> Result<HttpResponse,
         },
         q: (!search.is_empty()).then(|| search.clone()),
         after: q.after,
+        after_name: None,
     };
     let (rows, more) = page
         .state
@@ -140,7 +141,8 @@ pub async fn create(page: Page, Form(input): Form<ProductInput>) -> Result<HttpR
     }
 }
 
-async fn load(page: &Page, id: i64) -> Result<Product, AppError> {
+/// A product by id, or 404.
+pub(crate) async fn load(page: &Page, id: i64) -> Result<Product, AppError> {
     page.state
         .db
         .read(move |c| Ok(store::get(c, id)?))

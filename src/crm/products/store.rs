@@ -63,6 +63,9 @@ pub struct Filter {
     pub q: Option<String>,
     /// Products after this one (by name, then id), for the next page.
     pub after: Option<i64>,
+    /// With `after`: the name that product had when the page was read, so a product renamed
+    /// meanwhile does not move the next page.
+    pub after_name: Option<String>,
 }
 
 /// One page of products by name, and whether more follow.
@@ -71,11 +74,12 @@ pub fn list(conn: &Connection, f: &Filter, limit: usize) -> rusqlite::Result<(Ve
         "SELECT {COLUMNS} FROM products
          WHERE (?1 IS NULL OR active = ?1)
            AND (?2 IS NULL OR instr(lower(name), lower(?2)) > 0 OR instr(lower(sku), lower(?2)) > 0)
-           AND (?3 IS NULL OR (name, id) > ((SELECT name FROM products WHERE id = ?3), ?3))
+           AND (?3 IS NULL OR (name, id) > (coalesce(?5, (SELECT name FROM products WHERE id = ?3)), ?3))
          ORDER BY name, id LIMIT ?4"
     ))?;
+    let args = params![f.active, f.q, f.after, limit as i64 + 1, f.after_name];
     let mut rows: Vec<Product> = stmt
-        .query_map(params![f.active, f.q, f.after, limit as i64 + 1], product)?
+        .query_map(args, product)?
         .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);

@@ -7,6 +7,7 @@
 //! an approval always covers exactly the lines it was given for. A quote is seen by whoever's
 //! data scope reaches its owner (the deal's owner) and by the manager asked to approve it.
 
+pub mod api;
 pub mod calc;
 pub mod flow;
 pub mod form;

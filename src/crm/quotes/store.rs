@@ -222,6 +222,10 @@ pub struct ListQuery {
     pub awaiting: Option<i64>,
     /// Quotes older than this id.
     pub before: Option<i64>,
+    /// Only quotes for this deal.
+    pub deal: Option<i64>,
+    /// Oldest first, from quotes newer than `before` (which then means "after").
+    pub ascending: bool,
 }
 
 /// One page of quotes and whether more follow.
@@ -231,13 +235,19 @@ pub fn list(
     limit: usize,
 ) -> rusqlite::Result<(Vec<Quote>, bool)> {
     let json = |ids: &[i64]| serde_json::Value::from(ids.to_vec()).to_string();
+    let (dir, cmp) = if q.ascending {
+        ("ASC", ">")
+    } else {
+        ("DESC", "<")
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "{QUOTE} WHERE (?1 IS NULL OR q.status = ?1)
            AND (?2 IS NULL OR q.owner_id IN (SELECT value FROM json_each(?2))
                 OR q.id IN (SELECT value FROM json_each(?3)) OR q.approver_id = ?4)
            AND (?5 IS NULL OR (q.approver_id = ?5 AND q.status = 'pending'))
-           AND (?6 IS NULL OR q.id < ?6)
-         ORDER BY q.id DESC LIMIT ?7"
+           AND (?6 IS NULL OR q.id {cmp} ?6)
+           AND (?8 IS NULL OR q.deal_id = ?8)
+         ORDER BY q.id {dir} LIMIT ?7"
     ))?;
     let args = params![
         q.status,
@@ -246,7 +256,8 @@ pub fn list(
         q.approver,
         q.awaiting,
         q.before,
-        limit as i64 + 1
+        limit as i64 + 1,
+        q.deal
     ];
     let mut rows: Vec<Quote> = stmt
         .query_map(args, quote)?

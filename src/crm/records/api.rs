@@ -9,9 +9,8 @@ use super::{Entity, FieldErrors, Kind};
 use crate::auth::Action;
 use crate::crm::fields::CustomField;
 use crate::error::AppError;
-use crate::web::api::{self, JsonObject};
+use crate::web::api::{self, JsonObject, path_id, with_etag};
 use crate::web::page::Page;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Map, Value, json};
 
@@ -130,21 +129,26 @@ fn overlay(
     Ok(())
 }
 
+/// 403 unless the user may `action` some kind of record: what reading or making things that
+/// hang off any kind of record (tags, follow-ups, tasks) needs at least.
+pub fn require_any(page: &Page, action: Action) -> Result<(), AppError> {
+    let me = page.user()?;
+    let any = super::all()
+        .iter()
+        .any(|e| me.level(e.area, action) != crate::auth::Level::None);
+    if any {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// Field errors as the API names them (`custom.KEY`), in the request's language.
 fn invalid(page: &Page, errors: FieldErrors) -> AppError {
-    let fields = errors
-        .into_iter()
-        .map(|(k, v)| {
-            let k = k
-                .strip_prefix("cf_")
-                .map_or(k.clone(), |c| format!("custom.{c}"));
-            (k, page.tr(&v))
-        })
-        .collect();
-    AppError::Validation {
-        message: page.tr("api.invalid"),
-        fields,
-    }
+    api::invalid(page, errors, |k| {
+        k.strip_prefix("cf_")
+            .map_or(k.to_string(), |c| format!("custom.{c}"))
+    })
 }
 
 async fn custom_fields(page: &Page, e: &'static Entity) -> Result<Vec<CustomField>, AppError> {
@@ -156,17 +160,6 @@ async fn custom_fields(page: &Page, e: &'static Entity) -> Result<Vec<CustomFiel
 
 async fn reread(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
     page.state.db.read(move |c| Ok(store::get(c, e, id)?)).await
-}
-
-fn with_etag(mut res: HttpResponse, version: i64) -> HttpResponse {
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
-}
-
-fn path_id(id: &str) -> Result<i64, AppError> {
-    id.parse().map_err(|_| AppError::NotFound)
 }
 
 /// `GET /api/v1/{entity}`: `limit`, `cursor`, `sort` (`name`, `-updated_at`, …), `q` (name
@@ -269,12 +262,7 @@ pub async fn patch(
     let id = path_id(&id)?;
     let current = live_record(&page, e, id, Action::Edit).await?;
     let version = api::version(&req, &body)?;
-    let changed = || {
-        AppError::PreconditionFailed(format!(
-            "the record changed since version {version}; it is at version {} now",
-            current.version
-        ))
-    };
+    let changed = || api::changed(version, current.version);
     if version != current.version {
         return Err(changed());
     }

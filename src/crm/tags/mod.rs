@@ -2,6 +2,7 @@
 //! usable as a list filter and in bulk on a selection. Adding and removing are audited on the
 //! record they touch.
 
+pub mod api;
 pub mod pages;
 pub mod store;
 
@@ -51,19 +52,7 @@ pub fn tag(
 ) -> Result<usize, AppError> {
     let tag_id = match store::find(tx.conn(), name)? {
         Some(t) => t.id,
-        None => {
-            let color = color
-                .filter(|c| COLORS.contains(c))
-                .unwrap_or_else(|| default_color(name));
-            let id = store::create(tx.conn(), name, color)?;
-            tx.audit(
-                Event::new("tag.create")
-                    .entity("tag", id)
-                    .change("name", None::<String>, name)
-                    .change("color", None::<String>, color),
-            )?;
-            id
-        }
+        None => create(tx, name, color)?,
     };
     let mut added = 0;
     for id in ids {
@@ -77,6 +66,22 @@ pub fn tag(
         }
     }
     Ok(added)
+}
+
+/// Creates a tag named `name` (already checked with [`parse_name`]) in `color`, or in its
+/// [`default_color`] when none or an unknown one is given; audited.
+pub fn create(tx: &mut Tx<'_>, name: &str, color: Option<&str>) -> Result<i64, AppError> {
+    let color = color
+        .filter(|c| COLORS.contains(c))
+        .unwrap_or_else(|| default_color(name));
+    let id = store::create(tx.conn(), name, color)?;
+    tx.audit(
+        Event::new("tag.create")
+            .entity("tag", id)
+            .change("name", None::<String>, name)
+            .change("color", None::<String>, color),
+    )?;
+    Ok(id)
 }
 
 /// Removes a tag from records.

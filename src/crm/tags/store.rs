@@ -53,6 +53,32 @@ pub fn all(conn: &Connection) -> rusqlite::Result<Vec<Tag>> {
     stmt.query_map([], tag)?.collect()
 }
 
+/// One page of tags by name (descending with `desc`), those containing `q` when given, after
+/// the (name, id) of the previous page's last tag; and whether more follow.
+pub fn page(
+    conn: &Connection,
+    q: Option<&str>,
+    desc: bool,
+    after: Option<(String, i64)>,
+    limit: usize,
+) -> rusqlite::Result<(Vec<Tag>, bool)> {
+    let (dir, cmp) = if desc { ("DESC", "<") } else { ("ASC", ">") };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, name, color FROM tags
+         WHERE (?1 IS NULL OR instr(lower(name), lower(?1)) > 0)
+           AND (?2 IS NULL OR (name, id) {cmp} (?2, ?3))
+         ORDER BY name {dir}, id {dir} LIMIT ?4"
+    ))?;
+    let (after_name, after_id) = after.unzip();
+    let args = params![q, after_name, after_id, limit as i64 + 1];
+    let mut rows: Vec<Tag> = stmt
+        .query_map(args, tag)?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
 /// Tags a record; false when it already had the tag.
 pub fn attach(conn: &Connection, tag_id: i64, kind: i64, record: i64) -> rusqlite::Result<bool> {
     Ok(conn.execute(

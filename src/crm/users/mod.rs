@@ -2,6 +2,7 @@
 //! changes all go through the write path here, used by both the admin pages and the CLI.
 
 pub mod account;
+pub mod api;
 pub mod pages;
 pub mod store;
 

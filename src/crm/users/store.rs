@@ -130,6 +130,15 @@ pub fn active_names(conn: &Connection) -> rusqlite::Result<Vec<(i64, String)>> {
         .collect()
 }
 
+/// Whether `id` is an active user (one records and tasks may be given to).
+pub fn is_active(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND disabled_at IS NULL)",
+        [id],
+        |r| r.get(0),
+    )
+}
+
 /// Inserts a user and returns the id.
 pub fn insert(
     conn: &Connection,
@@ -187,4 +196,58 @@ pub fn set_language(conn: &Connection, id: i64, language: &str) -> rusqlite::Res
         "UPDATE users SET language = ?2, updated_at = ?3, version = version + 1 WHERE id = ?1",
         params![id, language, crate::db::now()],
     )
+}
+
+/// A request for a page of the user directory, as the API reads it.
+#[derive(Debug, Clone, Default)]
+pub struct DirectoryQuery {
+    /// Only this role key.
+    pub role: Option<String>,
+    /// Only active (`Some(true)`) or disabled (`Some(false)`) users.
+    pub active: Option<bool>,
+    /// Part of the name or email.
+    pub q: Option<String>,
+    /// `name` or `created_at` (anything else sorts by name).
+    pub sort: String,
+    /// Descending.
+    pub desc: bool,
+    /// The (sort value, id) of the previous page's last user.
+    pub after: Option<(String, i64)>,
+}
+
+/// One page of the user directory and whether more follow (keyset on the sort and id).
+pub fn directory(
+    conn: &Connection,
+    q: &DirectoryQuery,
+    limit: usize,
+) -> rusqlite::Result<(Vec<UserRow>, bool)> {
+    let col = match q.sort.as_str() {
+        "created_at" => "users.created_at",
+        _ => "users.name",
+    };
+    let (dir, cmp) = if q.desc { ("DESC", "<") } else { ("ASC", ">") };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users
+         WHERE (?1 IS NULL OR role = ?1)
+           AND (?2 IS NULL OR (disabled_at IS NULL) = ?2)
+           AND (?3 IS NULL OR instr(lower(users.name), lower(?3)) > 0
+                OR instr(lower(email), lower(?3)) > 0)
+           AND (?4 IS NULL OR ({col}, users.id) {cmp} (?4, ?5))
+         ORDER BY {col} {dir}, users.id {dir} LIMIT ?6"
+    ))?;
+    let (after_value, after_id) = q.after.clone().unzip();
+    let args = params![
+        q.role,
+        q.active,
+        q.q,
+        after_value,
+        after_id,
+        limit as i64 + 1
+    ];
+    let mut rows: Vec<UserRow> = stmt
+        .query_map(args, row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
 }

@@ -26,7 +26,7 @@ type Pairs = Form<Vec<(String, String)>>;
 
 /// The catalog as the editor needs it: the active products to offer (when the user may use
 /// the catalog) and every product the form mentions, by id.
-async fn catalog(
+pub(crate) async fn catalog(
     page: &Page,
     input: &QuoteInput,
 ) -> Result<(Vec<Product>, HashMap<i64, Product>), AppError> {
@@ -155,7 +155,7 @@ async fn preview(
 
 /// A live deal the user may quote for: 404 when they cannot see it, 403 when its owner is
 /// outside their right to create quotes.
-async fn quotable_deal(page: &Page, id: Option<i64>) -> Result<Deal, AppError> {
+pub(crate) async fn quotable_deal(page: &Page, id: Option<i64>) -> Result<Deal, AppError> {
     let id = id.ok_or_else(|| AppError::invalid("deal", "quote.error.deal"))?;
     let deal = page
         .state

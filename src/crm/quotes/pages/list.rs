@@ -41,6 +41,8 @@ pub async fn list(page: Page, q: web::Query<ListParams>) -> Result<HttpResponse,
         approver: (!matches!(scope, Scope::All)).then_some(me_id),
         awaiting: awaiting.then_some(me_id),
         before: q.before,
+        deal: None,
+        ascending: false,
     };
     let (rows, more) = page
         .state

@@ -2,7 +2,7 @@
 //! printable page, and the approval setting for administrators.
 
 mod actions;
-mod edit;
+pub(crate) mod edit;
 mod list;
 mod settings;
 mod show;
@@ -54,7 +54,7 @@ pub(crate) struct Visible {
     pub may_decide: bool,
 }
 
-async fn visible(page: &Page, id: i64) -> Result<Visible, AppError> {
+pub(crate) async fn visible(page: &Page, id: i64) -> Result<Visible, AppError> {
     let me = page.user()?;
     me.require_level(Area::Quotes, Action::View)?;
     let quote = page
@@ -88,7 +88,7 @@ async fn visible(page: &Page, id: i64) -> Result<Visible, AppError> {
 }
 
 /// A visible quote the user may change, or 403.
-async fn editable(page: &Page, id: i64) -> Result<Visible, AppError> {
+pub(crate) async fn editable(page: &Page, id: i64) -> Result<Visible, AppError> {
     let v = visible(page, id).await?;
     if !v.may_edit {
         return Err(AppError::Forbidden);

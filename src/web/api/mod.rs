@@ -1,11 +1,18 @@
 //! What every JSON API handler shares: reading a JSON object body, the `{"data": …}`
-//! answers, opaque keyset cursors and the `If-Match` version of a change.
+//! answers, opaque keyset cursors, the `If-Match` version of a change and the `ETag` that
+//! goes with it, field errors in the request's language. Reading list requests is
+//! [`list`], reading bodies [`body`].
+
+pub mod body;
+pub mod list;
 
 use crate::error::AppError;
+use crate::web::page::Page;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web::Bytes};
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -133,6 +140,70 @@ pub fn form_text(v: &Value) -> String {
         Value::Bool(false) => String::new(),
         other => other.to_string(),
     }
+}
+
+/// An id in a path; anything else is a record that does not exist.
+pub fn path_id(id: &str) -> Result<i64, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+/// Adds the `ETag` of a version to an answer, for the next `If-Match`.
+pub fn with_etag(mut res: HttpResponse, version: i64) -> HttpResponse {
+    if let Ok(v) = header::HeaderValue::from_str(&format!("\"{version}\"")) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// A change refused because the row is no longer at the version in `If-Match`.
+pub fn changed(sent: i64, now: i64) -> AppError {
+    AppError::PreconditionFailed(format!(
+        "the record changed since version {sent}; it is at version {now} now"
+    ))
+}
+
+/// Field errors (i18n keys by form field) as the API answers them: each field renamed to
+/// what the API calls it, each problem in the request's language.
+pub fn invalid(
+    page: &Page,
+    errors: BTreeMap<String, String>,
+    rename: impl Fn(&str) -> String,
+) -> AppError {
+    let fields = errors
+        .into_iter()
+        .map(|(k, v)| (rename(&k), page.tr(&v)))
+        .collect();
+    AppError::Validation {
+        message: page.tr("api.invalid"),
+        fields,
+    }
+}
+
+/// An error of a feature's write path with its i18n key put into the request's language,
+/// and the field names of a validation error renamed as in [`invalid`].
+pub fn translated(page: &Page, err: AppError, rename: impl Fn(&str) -> String) -> AppError {
+    match err {
+        AppError::Validation { fields, .. } => invalid(page, fields, rename),
+        AppError::Conflict(key) => AppError::Conflict(page.tr(&key)),
+        other => other,
+    }
+}
+
+/// A validation error with its field names renamed (e.g. a key of a quote line as
+/// `lines.2.KEY`); other errors as they are.
+pub fn translated_fields(err: AppError, rename: impl Fn(&str) -> String) -> AppError {
+    match err {
+        AppError::Validation { message, fields } => AppError::Validation {
+            message,
+            fields: fields.into_iter().map(|(k, v)| (rename(&k), v)).collect(),
+        },
+        other => other,
+    }
+}
+
+/// The answer to a method a collection does not take: 405 saying what it takes instead.
+pub async fn not_allowed(what: &'static str) -> Result<HttpResponse, AppError> {
+    Err(AppError::MethodNotAllowed(what.into()))
 }
 
 #[cfg(test)]
