@@ -321,14 +321,14 @@ pub struct Total {
 
 /// Per stage and currency, the deals of a pipeline that `scope` covers, from the running
 /// totals (one row per owner, and owner -1 for everyone's), plus the shared deals outside
-/// the owners.
+/// the owners. The owners (or -1) are one list so that each is a seek on the primary key.
 pub fn totals(conn: &Connection, pipeline: i64, scope: &Scope) -> rusqlite::Result<Vec<Total>> {
     let (owners, shared) = scope_params(scope);
     let mut stmt = conn.prepare_cached(
         "SELECT stage_id, currency, sum(deals), sum(amount) FROM (
             SELECT t.stage_id, t.currency, t.deals, t.amount FROM stage_totals t
              WHERE t.stage_id IN (SELECT id FROM stages WHERE pipeline_id = ?1)
-               AND ((?2 IS NULL AND t.owner_id = -1) OR t.owner_id IN (SELECT value FROM json_each(?2)))
+               AND t.owner_id IN (SELECT value FROM json_each(ifnull(?2, '[-1]')))
             UNION ALL
             SELECT d.stage_id, d.currency, 1, d.amount FROM deals d
              WHERE ?2 IS NOT NULL AND d.id IN (SELECT value FROM json_each(?3))

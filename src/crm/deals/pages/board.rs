@@ -87,7 +87,16 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
                 })
                 .collect();
             let more = count > cards.len() as i64;
-            context! { stage => s, count, amounts, cards, more }
+            // The stage selector of every card in this column: built once, not per card.
+            let mut options = String::new();
+            for o in &stages {
+                options.push_str(&format!("<option value=\"{}\"", o.id));
+                options.push_str(if o.id == s.id { " selected>" } else { ">" });
+                crate::web::push_escaped(&mut options, &o.name);
+                options.push_str("</option>");
+            }
+            let options = minijinja::Value::from_safe_string(options);
+            context! { stage => s, count, amounts, cards, more, options }
         })
         .collect();
     let can_create = me.level(DEALS.area, Action::Create) != crate::auth::Level::None;
@@ -95,6 +104,8 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
         "deals/board.html",
         context! {
             pipelines, pipeline, stages, columns, reasons, home, can_create,
+            // Said on every card: translated once.
+            l => context! { move_ => page.tr("deal.move"), move_to => page.tr("deal.move_to"), stalled => page.tr("deal.stalled") },
             can_admin => me.can(crate::auth::Permission::ManageSettings),
             notice => page.notice(),
         },

@@ -100,6 +100,8 @@ pub struct Owners {
     /// Id and name, by name.
     pub list: Vec<(i64, String)>,
     options: String,
+    /// The same as choices of whom to share a record with (`u:ID`).
+    share_options: String,
 }
 
 impl Owners {
@@ -107,14 +109,30 @@ impl Owners {
         use std::fmt::Write;
         let list = users::active_names(c)?;
         let mut options = String::with_capacity(list.len() * 40);
+        let mut share_options = String::with_capacity(list.len() * 42);
         for (id, name) in &list {
-            let _ = write!(
-                options,
-                "<option value=\"{id}\">{}</option>",
-                crate::web::escape_html(name)
-            );
+            let name = crate::web::escape_html(name);
+            let _ = write!(options, "<option value=\"{id}\">{name}</option>");
+            let _ = write!(share_options, "<option value=\"u:{id}\">{name}</option>");
         }
-        Ok(Owners { list, options })
+        Ok(Owners {
+            list,
+            options,
+            share_options,
+        })
+    }
+
+    /// The choices of whom to share a record with, leaving out its owner `except`.
+    fn share_options(&self, except: Option<i64>) -> Value {
+        let mut html = self.share_options.clone();
+        if let Some(id) = except {
+            let start = html.find(&format!("<option value=\"u:{id}\">"));
+            let end = start.and_then(|s| html[s..].find("</option>").map(|e| s + e + 9));
+            if let (Some(s), Some(e)) = (start, end) {
+                html.replace_range(s..e, "");
+            }
+        }
+        Value::from_safe_string(html)
     }
 
     /// The choices as `<option>` markup, `selected` (an id) marked.
@@ -167,4 +185,43 @@ pub async fn live_record(
         return Err(AppError::Forbidden);
     }
     Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Owners;
+
+    fn owners() -> Owners {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, disabled_at TEXT);
+             INSERT INTO users VALUES (1, '王<伟>', NULL), (2, 'Ann', NULL), (3, 'Old', 'then');",
+        )
+        .unwrap();
+        Owners::load(&conn).unwrap()
+    }
+
+    #[test]
+    fn owner_choices_are_escaped_and_mark_the_selected_one() {
+        let o = owners();
+        assert_eq!(o.list.len(), 2, "disabled users are not offered");
+        let html = o.options(Some("1")).to_string();
+        assert!(
+            html.contains("<option value=\"1\" selected>王&lt;伟&gt;</option>"),
+            "{html}"
+        );
+        assert!(html.contains("<option value=\"2\">Ann</option>"), "{html}");
+    }
+
+    #[test]
+    fn share_choices_leave_out_the_owner() {
+        let o = owners();
+        let html = o.share_options(Some(2)).to_string();
+        assert!(!html.contains("Ann"), "{html}");
+        assert!(
+            html.contains("<option value=\"u:1\">王&lt;伟&gt;</option>"),
+            "{html}"
+        );
+        assert!(o.share_options(None).to_string().contains("u:2"));
+    }
 }

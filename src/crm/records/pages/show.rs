@@ -184,7 +184,7 @@ pub async fn show_page(
             max_mb => page.state.config.attachments.max_megabytes,
             kinds => crate::crm::followups::KINDS, outcomes => crate::crm::followups::OUTCOMES,
             followup => followup_input, followup_errors,
-            deal, deals, can_edit, can_delete, can_share, shares, share_users => share_users.as_ref().map_or(&[][..], |o| o.list.as_slice()), share_departments,
+            deal, deals, can_edit, can_delete, can_share, shares, share_users => share_users.map(|o| o.share_options(owner)), share_departments,
             can_add_contact => me.level(contacts_area, Action::Create) != crate::auth::Level::None,
             notice => page.notice(),
         },
