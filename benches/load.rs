@@ -206,14 +206,30 @@ fn get(path: PathGen) -> RequestGen {
     Arc::new(move |client, base, rng| client.get(format!("{base}{}", path(rng))))
 }
 
+/// CPU time the server process has used so far (user + system), in milliseconds.
+fn cpu_ms(pid: u32) -> f64 {
+    let ticks = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = s.rsplit_once(')')?.1.to_string();
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0);
+    // The kernel counts in ticks of 1/100 s on Linux.
+    ticks as f64 * 10.0
+}
+
 async fn drive(
     base: &str,
     client: &Client,
-    name: &str,
+    (name, pid): (&str, u32),
     clients: usize,
     seconds: u64,
     request: RequestGen,
 ) {
+    let cpu_before = cpu_ms(pid);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -251,6 +267,7 @@ async fn drive(
         errors += e;
     }
     let secs = started.elapsed().as_secs_f64();
+    let cpu = (cpu_ms(pid) - cpu_before) / all.len().max(1) as f64;
     all.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
@@ -258,7 +275,7 @@ async fn drive(
             .unwrap_or_default()
     };
     println!(
-        "{name:<34} {:>8} req {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   errors {errors}",
+        "{name:<34} {:>8} req {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   server cpu {cpu:>5.2} ms/req   errors {errors}",
         all.len(),
         all.len() as f64 / secs,
         pct(0.50).as_secs_f64() * 1000.0,
@@ -416,7 +433,7 @@ async fn main() {
         if !a.only.is_empty() && !a.only.iter().any(|o| name.contains(o.as_str())) {
             continue;
         }
-        drive(&base, &client, name, a.clients, a.seconds, request).await;
+        drive(&base, &client, (name, pid), a.clients, a.seconds, request).await;
     }
     println!("\nRSS after load: {} MiB", rss_kib(pid) / 1024);
     drop(server);
