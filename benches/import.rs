@@ -146,7 +146,7 @@ fn main() -> anyhow::Result<()> {
     println!("read {:>8.2} s", read.as_secs_f64());
     println!("dry run {:>5.2} s", dry.as_secs_f64());
     println!(
-        "run {:>9.2} s  (plans again, then writes: validation, duplicates, search index, audit)",
+        "run {:>9.2} s  (plans and writes each batch: validation, duplicates, search index, audit)",
         run.as_secs_f64()
     );
     println!(

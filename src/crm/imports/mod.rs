@@ -4,6 +4,7 @@
 //! be undone as a whole.
 
 pub mod apply;
+mod lookup;
 pub mod mapping;
 pub mod pages;
 pub mod pages_map;
@@ -116,6 +117,43 @@ pub fn propose(
     Ok(mapping::auto_map(headers, &targets(e, custom)))
 }
 
+/// What planning needs to know about the database besides the rows: the entity's custom
+/// fields, the fields the admin made required, and the lost reason for a deal lost before.
+struct Known {
+    custom: Vec<CustomField>,
+    required: Vec<String>,
+    lost_reason_unknown: String,
+}
+
+impl Known {
+    fn load(conn: &rusqlite::Connection, e: &Entity) -> rusqlite::Result<Known> {
+        let lang = crate::crm::settings::language(conn)?;
+        Ok(Known {
+            custom: crate::crm::fields::store::for_entity(conn, e.table)?,
+            required: crate::crm::fields::store::required(conn, e.table)?,
+            lost_reason_unknown: lang.tr("import.lost_reason_unknown"),
+        })
+    }
+
+    fn setup<'a>(
+        &'a self,
+        entity: &'static Entity,
+        mapping: &'a [Option<String>],
+        policy: Policy,
+        currency: &'a str,
+    ) -> plan::Setup<'a> {
+        plan::Setup {
+            entity,
+            mapping,
+            policy,
+            custom: &self.custom,
+            required: &self.required,
+            currency,
+            lost_reason_unknown: &self.lost_reason_unknown,
+        }
+    }
+}
+
 /// Plans the rows of `table` (the dry run).
 pub fn dry_run(
     conn: &rusqlite::Connection,
@@ -125,20 +163,8 @@ pub fn dry_run(
     policy: Policy,
     currency: &str,
 ) -> rusqlite::Result<Vec<Planned>> {
-    let custom = crate::crm::fields::store::for_entity(conn, e.table)?;
-    let required = crate::crm::fields::store::required(conn, e.table)?;
-    let lang = crate::crm::settings::language(conn)?;
-    let unknown = lang.tr("import.lost_reason_unknown");
-    let setup = plan::Setup {
-        entity: e,
-        mapping,
-        policy,
-        custom: &custom,
-        required: &required,
-        currency,
-        lost_reason_unknown: &unknown,
-    };
-    plan::plan(conn, &setup, table)
+    let known = Known::load(conn, e)?;
+    plan::plan(conn, &known.setup(e, mapping, policy, currency), table)
 }
 
 /// The rows that did not go in, with their cells, for the report and the error file.
@@ -152,9 +178,9 @@ pub fn report(table: &Table, plan: &[Planned]) -> serde_json::Value {
     serde_json::json!({"headers": table.headers, "rows": rows})
 }
 
-/// Runs a stored import: reads its file with its options and mapping, plans, writes in
-/// batches (progress kept on the import and told to `on_progress` as rows done of total),
-/// and stores the report.
+/// Runs a stored import: reads its file with its options and mapping, then plans and writes
+/// it in batches (progress kept on the import and told to `on_progress` as rows done of
+/// total), and stores the report.
 pub fn execute(
     db: &Db,
     actor: &Actor,
@@ -172,17 +198,20 @@ pub fn execute(
     if db.bookkeeping_blocking(|c| store::start(c, id, total))? == 0 {
         return Err(AppError::invalid("import", "import.error.not_runnable"));
     }
-    let currency = currency.to_string();
-    let planned = {
-        let (table, mapping) = (table.clone(), mapping.clone());
-        db.read_blocking(move |c| Ok(dry_run(c, e, &table, &mapping, options.policy, &currency)?))
-    };
-    let result = planned.and_then(|planned| {
+    let known = db.read_blocking(|c| Ok(Known::load(c, e)?))?;
+    let setup = known.setup(e, &mapping, options.policy, currency);
+    let planner = db.read_blocking(|c| Ok(plan::Planner::new(c, &setup, &table.headers)?));
+    let result = planner.and_then(|mut planner| {
+        // The import's row holds its file: its progress is written about once a second.
+        let noted = std::cell::Cell::new(std::time::Instant::now());
         let progress = |done: usize| {
-            let _ = db.bookkeeping_blocking(|c| store::progress(c, id, done as i64));
+            if noted.get().elapsed() >= std::time::Duration::from_secs(1) {
+                let _ = db.bookkeeping_blocking(|c| store::progress(c, id, done as i64));
+                noted.set(std::time::Instant::now());
+            }
             on_progress(done, total as usize);
         };
-        apply::run(db, actor, id, e, &planned, &progress).map(|counts| (counts, planned))
+        apply::run(db, actor, id, &table, &mut planner, &progress)
     });
     let now = crate::db::now();
     match result {
