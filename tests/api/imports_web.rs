@@ -339,3 +339,40 @@ async fn a_sales_reps_import_cannot_update_or_give_away_records_beyond_their_rea
         "an administrator may map it"
     );
 }
+
+#[tokio::test]
+async fn a_product_catalog_is_mapped_checked_run_and_undone_on_the_import_pages() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let id = uploaded(&app, &app.client, "products", "products-zh.csv").await;
+    let (status, html) = app.get_html(&format!("/imports/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for field in ["sku", "name", "unit", "price", "tax_rate", "active"] {
+        let selected = format!(r#"<option value="{field}" selected>"#);
+        assert!(html.contains(&selected), "{field} proposed");
+    }
+    assert!(!html.contains(r#"value="tags""#), "products carry no tags");
+
+    let mut form = stored_mapping(&app, id);
+    form.push(("policy".into(), "skip".into()));
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = app
+        .post_form(&app.client, &format!("/imports/{id}/preview"), &fields)
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(">12<"), "the rejected line is listed");
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 0);
+
+    let r = app
+        .post_form(&app.client, &format!("/imports/{id}/run"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    wait_until_done(&app, id).await;
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 9);
+    let r = app
+        .post_form(&app.client, &format!("/imports/{id}/undo"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 0);
+}

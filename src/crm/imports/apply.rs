@@ -99,6 +99,9 @@ fn one(
     p: &mut Planned,
     made: &mut HashMap<String, i64>,
 ) -> Result<bool, AppError> {
+    if e.table == "products" {
+        return super::products::write(tx, import, p);
+    }
     // The values are written once; the plan keeps what happened to the row, not them.
     let mut values = std::mem::take(&mut p.values);
     if let Some(name) = &p.new_company {
@@ -201,6 +204,11 @@ pub fn undo(db: &Db, actor: &Actor, import: i64) -> Result<(usize, usize), AppEr
         }
         let (mut restored, mut removed) = (0, 0);
         for (kind, id, action, before) in store::records(tx.conn(), import)? {
+            if kind == super::products::CODE {
+                let (r, d) = super::products::undo(tx, id, &action, before.as_deref())?;
+                (restored, removed) = (restored + r, removed + d);
+                continue;
+            }
             let Some(e) = records::entity_by_code(kind) else {
                 continue;
             };

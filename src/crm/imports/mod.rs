@@ -13,6 +13,7 @@ pub mod pages_upload;
 pub mod pages_view;
 pub mod plan;
 pub mod prepare;
+pub mod products;
 pub mod read;
 pub mod store;
 
@@ -26,9 +27,10 @@ use plan::{Counts, Planned, Policy};
 use read::{ReadOptions, Table};
 use serde::{Deserialize, Serialize};
 
-/// The kinds of record a file can be imported into.
+/// The kinds of record a file can be imported into: customer records and products.
 pub fn entity(name: &str) -> Option<&'static Entity> {
     crate::crm::records::entity_by_table(name)
+        .or_else(|| (name == products::PRODUCTS.table).then_some(&products::PRODUCTS))
 }
 
 /// How a file is read and what happens to duplicates.
@@ -92,11 +94,11 @@ pub fn targets(e: &Entity, custom: &[CustomField]) -> Vec<Target> {
         })
         .collect();
     out.extend(custom.iter().map(|c| Target::custom(&c.key, &c.label)));
-    out.push(Target::field(
-        e.table,
-        "tags",
-        Lang::ALL.iter().map(|l| l.tr("export.tags")).collect(),
-    ));
+    // Products carry no tags.
+    if e.code != products::CODE {
+        let tags = Lang::ALL.iter().map(|l| l.tr("export.tags")).collect();
+        out.push(Target::field(e.table, "tags", tags));
+    }
     out
 }
 
@@ -141,6 +143,7 @@ impl Known {
         mapping: &'a [Option<String>],
         policy: Policy,
         currency: &'a str,
+        new_companies: bool,
     ) -> plan::Setup<'a> {
         plan::Setup {
             entity,
@@ -150,8 +153,20 @@ impl Known {
             required: &self.required,
             currency,
             lost_reason_unknown: &self.lost_reason_unknown,
+            new_companies,
         }
     }
+}
+
+/// How an import runs besides its file and mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    /// What happens to duplicates.
+    pub policy: Policy,
+    /// Currency for deals that do not say.
+    pub currency: &'a str,
+    /// Whether rows may create the companies they name: the importer may create companies.
+    pub new_companies: bool,
 }
 
 /// Plans the rows of `table` (the dry run).
@@ -160,11 +175,11 @@ pub fn dry_run(
     e: &'static Entity,
     table: &Table,
     mapping: &[Option<String>],
-    policy: Policy,
-    currency: &str,
+    run: Run<'_>,
 ) -> rusqlite::Result<Vec<Planned>> {
     let known = Known::load(conn, e)?;
-    plan::plan(conn, &known.setup(e, mapping, policy, currency), table)
+    let setup = known.setup(e, mapping, run.policy, run.currency, run.new_companies);
+    plan::plan(conn, &setup, table)
 }
 
 /// The rows that did not go in, with their cells, for the report and the error file.
@@ -186,6 +201,7 @@ pub fn execute(
     actor: &Actor,
     id: i64,
     currency: &str,
+    new_companies: bool,
     on_progress: &dyn Fn(usize, usize),
 ) -> Result<Counts, AppError> {
     let (row, file) = db.read_blocking(move |c| Ok((store::get(c, id)?, store::file(c, id)?)))?;
@@ -199,7 +215,7 @@ pub fn execute(
         return Err(AppError::invalid("import", "import.error.not_runnable"));
     }
     let known = db.read_blocking(|c| Ok(Known::load(c, e)?))?;
-    let setup = known.setup(e, &mapping, options.policy, currency);
+    let setup = known.setup(e, &mapping, options.policy, currency, new_companies);
     let planner = db.read_blocking(|c| Ok(plan::Planner::new(c, &setup, &table.headers)?));
     let result = planner.and_then(|mut planner| {
         // The import's row holds its file: its progress is written about once a second.

@@ -98,6 +98,8 @@ pub struct Setup<'a> {
     pub currency: &'a str,
     /// The lost reason of a lost deal whose file does not give one.
     pub lost_reason_unknown: &'a str,
+    /// Whether a row may create the company it names (the importer may create companies).
+    pub new_companies: bool,
 }
 
 /// The keys a record is recognised by; `company` is the company as the row names it.
@@ -179,6 +181,10 @@ impl<'a> Planner<'a> {
     /// Plans the next row.
     pub fn row(&mut self, conn: &Connection, row: &Row) -> rusqlite::Result<Planned> {
         let (s, e) = (self.s, self.s.entity);
+        if e.table == "products" {
+            let p = prepare::row(e, s.mapping, None, row, &self.resolver);
+            return super::products::plan(conn, s.policy, &mut self.seen, row.line, p);
+        }
         let lookup = self.memo.on(conn);
         let mut p = prepare::row(e, s.mapping, self.names, row, &self.resolver);
         crate::crm::records::fill_defaults(e, &mut p.input, s.currency, self.first_stage);
@@ -188,8 +194,16 @@ impl<'a> Planner<'a> {
         if let Some(name) = &named_company
             && lookup.company_by_name(name)?.is_none()
         {
-            p.input.insert("company_id".into(), PENDING_COMPANY.into());
-            new_company = Some(name.clone());
+            if s.new_companies {
+                p.input.insert("company_id".into(), PENDING_COMPANY.into());
+                new_company = Some(name.clone());
+            } else {
+                // Someone who may not create companies gets the row back with the reason,
+                // rather than a record quietly linked to no company.
+                p.input.remove("company_id");
+                let why = "import.error.company_not_allowed";
+                p.errors.push(("company_id".into(), why.into()));
+            }
         }
         if let Some(contact) = p.input.get("contact_id").cloned() {
             let company = match p.input.get("company_id") {
@@ -216,13 +230,14 @@ impl<'a> Planner<'a> {
             Ok(v) if errors.is_empty() => v,
             Ok(_) => Values::new(),
             Err(found) => {
-                errors.extend(found.into_iter().map(|(k, v)| {
-                    (
-                        k.strip_prefix("cf_")
-                            .map_or(k.clone(), |c| format!("custom.{c}")),
-                        v,
-                    )
-                }));
+                let found: Vec<(String, String)> = (found.into_iter())
+                    .map(|(k, v)| {
+                        let field = k.strip_prefix("cf_").map(|c| format!("custom.{c}"));
+                        (field.unwrap_or(k), v)
+                    })
+                    .filter(|(k, _)| !errors.iter().any(|(f, _)| f == k))
+                    .collect();
+                errors.extend(found);
                 Values::new()
             }
         };
