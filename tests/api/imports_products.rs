@@ -171,24 +171,12 @@ async fn products_are_offered_on_the_import_page_only_to_those_who_may_create_th
 async fn a_role_that_may_not_create_companies_gets_rows_naming_unknown_ones_refused() {
     let (app, admin) = app().await;
     let dir = app.dir.path();
-    let r = app
-        .post_form(
-            &app.client,
-            "/admin/roles/new",
-            &[
-                ("based_on", "sales"),
-                ("name", "联系人录入"),
-                ("g.companies.create", "none"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "role created");
-    let key = location(&r)
-        .trim_start_matches("/admin/roles/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
+    let key = make_role(
+        &app,
+        "sales",
+        &[("name", "联系人录入"), ("g.companies.create", "none")],
+    )
+    .await;
     app.create_user("clerk@huaxing.cn", "录入员", &key, PASSWORD)
         .await;
     let file = data("customers-zh-gbk.csv");
