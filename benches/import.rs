@@ -103,14 +103,12 @@ fn main() -> anyhow::Result<()> {
     let m = mapping.clone();
     let started = Instant::now();
     let plan = db.read_blocking(move |c| {
-        Ok(imports::dry_run(
-            c,
-            e,
-            &t,
-            &m,
-            imports::plan::Policy::Skip,
-            "CNY",
-        )?)
+        let run = imports::Run {
+            policy: imports::plan::Policy::Skip,
+            currency: "CNY",
+            new_companies: true,
+        };
+        Ok(imports::dry_run(c, e, &t, &m, run)?)
     })?;
     let dry = started.elapsed();
     let counts = imports::plan::counts(&plan);
@@ -137,7 +135,7 @@ fn main() -> anyhow::Result<()> {
         Ok(id)
     })?;
     let started = Instant::now();
-    let done = imports::execute(&db, &actor, id, "CNY", &|_, _| {})?;
+    let done = imports::execute(&db, &actor, id, "CNY", true, &|_, _| {})?;
     let run = started.elapsed();
     println!(
         "import: {} created, {} skipped, {} rejected",
@@ -146,7 +144,7 @@ fn main() -> anyhow::Result<()> {
     println!("read {:>8.2} s", read.as_secs_f64());
     println!("dry run {:>5.2} s", dry.as_secs_f64());
     println!(
-        "run {:>9.2} s  (plans again, then writes: validation, duplicates, search index, audit)",
+        "run {:>9.2} s  (plans and writes each batch: validation, duplicates, search index, audit)",
         run.as_secs_f64()
     );
     println!(

@@ -33,7 +33,19 @@ pub fn head(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
 
 /// Appends an entry chained to the current head; must run inside the write transaction.
 pub fn append(conn: &Connection, actor: &Actor, event: &Event) -> rusqlite::Result<i64> {
-    let (last_id, prev_hash) = head(conn)?.unwrap_or((0, GENESIS.to_string()));
+    let head = head(conn)?;
+    append_after(conn, head, actor, event).map(|(id, _)| id)
+}
+
+/// Appends an entry chained to `head`, which the caller read inside this write transaction
+/// (or got back from the previous append in it); returns the new head.
+pub fn append_after(
+    conn: &Connection,
+    head: Option<(i64, String)>,
+    actor: &Actor,
+    event: &Event,
+) -> rusqlite::Result<(i64, String)> {
+    let (last_id, prev_hash) = head.unwrap_or((0, GENESIS.to_string()));
     let mut e = Entry {
         id: last_id + 1,
         at: db::now(),
@@ -72,7 +84,7 @@ pub fn append(conn: &Connection, actor: &Actor, event: &Event) -> rusqlite::Resu
          ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
     )?
     .execute(params![e.id, e.hash])?;
-    Ok(e.id)
+    Ok((e.id, e.hash))
 }
 
 /// Calls `f` for every entry in chain order until it returns false.

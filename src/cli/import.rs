@@ -29,7 +29,7 @@ pub struct Args {
 pub fn run(config: &Config, a: Args) -> anyhow::Result<()> {
     let e = imports::entity(&a.into).ok_or_else(|| {
         anyhow!(
-            "cannot import into {}: expected companies, contacts, leads or deals",
+            "cannot import into {}: expected companies, contacts, leads, deals or products",
             a.into
         )
     })?;
@@ -61,7 +61,7 @@ pub fn run(config: &Config, a: Args) -> anyhow::Result<()> {
         other => app(other),
     })?;
     let db = open(config, false)?;
-    let actor = match &a.as_user {
+    let (actor, new_companies) = match &a.as_user {
         Some(email) => {
             let email = email.trim().to_lowercase();
             let u = db
@@ -71,13 +71,22 @@ pub fn run(config: &Config, a: Args) -> anyhow::Result<()> {
                 .ok_or_else(|| {
                     anyhow!("no active user {}", a.as_user.clone().unwrap_or_default())
                 })?;
-            Actor {
+            // Rows create the companies they name only if this user may create companies.
+            let role = u.role.clone();
+            let access = db
+                .read_blocking(move |c| crate::crm::roles::access_of(c, &role))
+                .map_err(app)?
+                .unwrap_or_default();
+            let area = crate::auth::Area::Companies;
+            let level = access.level(area, crate::auth::Action::Create);
+            let actor = Actor {
                 user_id: Some(u.id),
                 label: u.email,
                 ..Actor::cli()
-            }
+            };
+            (actor, level != crate::auth::Level::None)
         }
-        None => Actor::cli(),
+        None => (Actor::cli(), true),
     };
     let (headers, t2) = (table.headers.clone(), table.clone());
     let (mapping, currency) = db
@@ -104,7 +113,14 @@ pub fn run(config: &Config, a: Args) -> anyhow::Result<()> {
         let m = mapping.clone();
         let cur = currency.clone();
         let plan = db
-            .read_blocking(move |c| Ok(imports::dry_run(c, e, &t2, &m, policy, &cur)?))
+            .read_blocking(move |c| {
+                let run = imports::Run {
+                    policy,
+                    currency: &cur,
+                    new_companies,
+                };
+                Ok(imports::dry_run(c, e, &t2, &m, run)?)
+            })
             .map_err(app)?;
         let c = imports::plan::counts(&plan);
         for p in plan.iter().filter(|p| !p.errors.is_empty()) {
@@ -134,7 +150,7 @@ pub fn run(config: &Config, a: Args) -> anyhow::Result<()> {
         })
         .map_err(app)?;
     let progress = |done: usize, total: usize| eprintln!("  {done} / {total} rows");
-    let c = imports::execute(&db, &actor, id, &currency, &progress).map_err(app)?;
+    let c = imports::execute(&db, &actor, id, &currency, new_companies, &progress).map_err(app)?;
     println!(
         "import {id}: {} created, {} updated, {} duplicates skipped, {} rejected",
         c.created, c.updated, c.skipped, c.rejected

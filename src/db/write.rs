@@ -42,6 +42,11 @@ pub struct Tx<'c> {
     tx: rusqlite::Transaction<'c>,
     actor: Actor,
     audited: usize,
+    /// The audit chain's head after this transaction's last entry (read before the first):
+    /// nothing else appends while the transaction holds the write lock.
+    head: Option<(i64, String)>,
+    /// The caller found nothing to change: the transaction is rolled back without error.
+    unchanged: bool,
 }
 
 impl Tx<'_> {
@@ -55,9 +60,20 @@ impl Tx<'_> {
         &self.actor
     }
 
+    /// Says that this transaction, having looked, changes nothing: it is rolled back instead
+    /// of being refused for want of an audit entry (whatever it did write is undone with it).
+    pub fn unchanged(&mut self) {
+        self.unchanged = true;
+    }
+
     /// Appends an audit entry to the chain inside this transaction.
     pub fn audit(&mut self, event: audit::Event) -> Result<i64, AppError> {
-        let id = audit::store::append(&self.tx, &self.actor, &event)?;
+        let head = match self.head.take() {
+            Some(head) => Some(head),
+            None => audit::store::head(&self.tx)?,
+        };
+        let (id, hash) = audit::store::append_after(&self.tx, head, &self.actor, &event)?;
+        self.head = Some((id, hash));
         // Changes that webhooks listen for are queued for delivery in the same transaction.
         crate::crm::webhooks::outbox::enqueue(&self.tx, &self.actor, &event)?;
         self.audited += 1;
@@ -78,8 +94,14 @@ impl Db {
             tx,
             actor,
             audited: 0,
+            head: None,
+            unchanged: false,
         };
         let value = f(&mut tx)?;
+        if tx.audited == 0 && tx.unchanged {
+            tx.tx.rollback()?;
+            return Ok(value);
+        }
         if tx.audited == 0 {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "a write recorded no audit entry and was rolled back"
@@ -162,5 +184,23 @@ mod tests {
         });
         assert!(result.is_err());
         assert_eq!(count(&db, "SELECT count(*) FROM company_profile"), 0);
+    }
+
+    #[test]
+    fn a_transaction_that_finds_nothing_to_change_is_rolled_back_without_error() {
+        let (_dir, db) = db();
+        let found = db
+            .write_blocking(Actor::cli(), |tx| {
+                tx.conn().execute(
+                    "INSERT INTO company_profile (id, name, updated_at) VALUES (1, 'Acme', 'now')",
+                    [],
+                )?;
+                tx.unchanged();
+                Ok(7)
+            })
+            .unwrap();
+        assert_eq!(found, 7);
+        assert_eq!(count(&db, "SELECT count(*) FROM company_profile"), 0);
+        assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 0);
     }
 }

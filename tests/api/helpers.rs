@@ -432,3 +432,17 @@ pub async fn create_record(app: &TestApp, table: &str, fields: &[(&str, &str)]) 
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{table} not created");
     id_from(r.headers()["location"].to_str().unwrap())
 }
+
+/// Creates a custom role from `from` with the given form fields; returns its key.
+pub async fn make_role(app: &TestApp, from: &str, fields: &[(&str, &str)]) -> String {
+    let mut all = vec![("based_on", from)];
+    all.extend_from_slice(fields);
+    let r = app.post_form(&app.client, "/admin/roles/new", &all).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "role not created");
+    let loc = location(&r);
+    loc.trim_start_matches("/admin/roles/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string()
+}

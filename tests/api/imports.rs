@@ -120,6 +120,26 @@ async fn the_chinese_customer_list_imports_alike_from_gbk_and_utf8_with_duplicat
         1
     );
 
+    let verify = kith(dir.path(), &["audit", "verify"], None).await;
+    assert!(
+        verify.status.success(),
+        "the audit chain holds: {}",
+        stderr(&verify)
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("kith.db")).unwrap();
+    let reach = kith::crm::search::store::Reach::default();
+    let found = |q: &str| {
+        kith::crm::search::store::search(&conn, q, 50, &reach)
+            .unwrap()
+            .iter()
+            .any(|(_, r)| r.values["name"] == "马娟子")
+    };
+    assert!(
+        found("娟子"),
+        "two Chinese characters find the imported contact"
+    );
+    assert!(found("8963288"), "and so do a few digits of the mobile");
+
     // The same rows again, saved as UTF-8 with a byte-order mark: all duplicates now.
     let again = import(
         dir.path(),

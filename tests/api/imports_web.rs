@@ -54,6 +54,24 @@ fn stored_mapping(app: &TestApp, id: i64) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Posts the check (`/imports/{id}/preview`) as `c` with the stored mapping, `policy` and
+/// `extra` fields.
+async fn preview(
+    app: &TestApp,
+    c: &Client,
+    id: i64,
+    policy: &str,
+    extra: &[(&str, &str)],
+) -> Response {
+    let mut form = stored_mapping(app, id);
+    form.push(("policy".into(), policy.into()));
+    let mut fields: Vec<(&str, &str)> =
+        form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.extend_from_slice(extra);
+    app.post_form(c, &format!("/imports/{id}/preview"), &fields)
+        .await
+}
+
 fn state(app: &TestApp, id: i64) -> String {
     app.query_string(&format!("SELECT state FROM imports WHERE id = {id}"))
 }
@@ -95,13 +113,7 @@ async fn a_gbk_customer_list_is_mapped_checked_run_downloaded_and_undone() {
     );
 
     // The check shows what would happen and writes nothing but the choices.
-    let mut form = stored_mapping(&app, id);
-    form.push(("policy".into(), "skip".into()));
-    form.push(("remember".into(), "1".into()));
-    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = app
-        .post_form(&app.client, &format!("/imports/{id}/preview"), &fields)
-        .await;
+    let r = preview(&app, &app.client, id, "skip", &[("remember", "1")]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     for n in ["300", "15", "2"] {
@@ -304,12 +316,7 @@ async fn a_sales_reps_import_cannot_update_or_give_away_records_beyond_their_rea
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = app.query_i64("SELECT max(id) FROM imports");
-    let mut form = stored_mapping(&app, id);
-    form.push(("policy".into(), "update".into()));
-    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = app
-        .post_form(&rep, &format!("/imports/{id}/preview"), &fields)
-        .await;
+    let r = preview(&app, &rep, id, "update", &[]).await;
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(
@@ -338,4 +345,36 @@ async fn a_sales_reps_import_cannot_update_or_give_away_records_beyond_their_rea
         html.contains(r#"value="owner_id""#),
         "an administrator may map it"
     );
+}
+
+#[tokio::test]
+async fn a_product_catalog_is_mapped_checked_run_and_undone_on_the_import_pages() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let id = uploaded(&app, &app.client, "products", "products-zh.csv").await;
+    let (status, html) = app.get_html(&format!("/imports/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for field in ["sku", "name", "unit", "price", "tax_rate", "active"] {
+        let selected = format!(r#"<option value="{field}" selected>"#);
+        assert!(html.contains(&selected), "{field} proposed");
+    }
+    assert!(!html.contains(r#"value="tags""#), "products carry no tags");
+
+    let r = preview(&app, &app.client, id, "skip", &[]).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(">12<"), "the rejected line is listed");
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 0);
+
+    let r = app
+        .post_form(&app.client, &format!("/imports/{id}/run"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    wait_until_done(&app, id).await;
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 9);
+    let r = app
+        .post_form(&app.client, &format!("/imports/{id}/undo"), &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64("SELECT count(*) FROM products"), 0);
 }

@@ -13,6 +13,7 @@ mod exports;
 mod health;
 mod helpers;
 mod imports;
+mod imports_products;
 mod imports_web;
 mod lead_forms;
 mod lead_rules;

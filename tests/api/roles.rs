@@ -16,20 +16,6 @@ struct World {
     own_contact: i64,
 }
 
-/// Creates a custom role from `from` with the given form fields; returns its key.
-async fn make_role(app: &TestApp, from: &str, fields: &[(&str, &str)]) -> String {
-    let mut all = vec![("based_on", from)];
-    all.extend_from_slice(fields);
-    let r = app.post_form(&app.client, "/admin/roles/new", &all).await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "role not created");
-    let loc = location(&r);
-    loc.trim_start_matches("/admin/roles/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 async fn world() -> World {
     let app = spawn_app().await;
     app.complete_setup().await;

@@ -1,8 +1,10 @@
-//! Carrying out a plan: rows go in in batches, each batch one audited transaction (so the
-//! server stays responsive and a row is never half-imported), every created or updated
-//! record noted so the whole import can be undone.
+//! Carrying out an import: rows go in in batches, each batch one audited transaction (so the
+//! server stays responsive and a row is never half-imported) that first plans its rows on the
+//! data as it is then and writes them, every created or updated record noted so the whole
+//! import can be undone.
 
-use super::plan::{Action, Counts, Planned};
+use super::plan::{Action, Counts, Planned, Planner};
+use super::read::Table;
 use super::store;
 use crate::audit::Event;
 use crate::crm::records::{self, Entity, Values};
@@ -10,10 +12,14 @@ use crate::db::{Actor, Db, Tx};
 use crate::error::AppError;
 use serde_json::Value;
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-/// Rows written per transaction: large enough that commits are a small share of the work,
-/// small enough that other writers wait a fraction of a second at most.
-const BATCH: usize = 1_000;
+/// Rows written per transaction at most: commits (and the search index's flush at each
+/// commit) stay a small share of the work.
+const BATCH_ROWS: usize = 5_000;
+/// A transaction commits once it has worked for this long, so that other writers (people
+/// using the application meanwhile) wait a fraction of a second at most.
+const BATCH_TIME: Duration = Duration::from_millis(250);
 
 /// Creates a company named in a row, once per import.
 fn company(
@@ -90,10 +96,14 @@ fn one(
     tx: &mut Tx<'_>,
     import: i64,
     e: &'static Entity,
-    p: &Planned,
+    p: &mut Planned,
     made: &mut HashMap<String, i64>,
-) -> Result<(), AppError> {
-    let mut values = p.values.clone();
+) -> Result<bool, AppError> {
+    if e.table == "products" {
+        return super::products::write(tx, import, p);
+    }
+    // The values are written once; the plan keeps what happened to the row, not them.
+    let mut values = std::mem::take(&mut p.values);
     if let Some(name) = &p.new_company {
         let id = company(tx, import, made, name, values.get("owner_id"))?;
         values.insert("company_id".into(), Value::from(id));
@@ -107,7 +117,7 @@ fn one(
         Action::Update { id } => {
             let rec = records::store::get(tx.conn(), e, id)?;
             if rec.deleted_at.is_some() {
-                return Ok(());
+                return Ok(false);
             }
             let before = serde_json::to_string(&rec.values).map_err(anyhow::Error::from)?;
             records::update(
@@ -120,42 +130,54 @@ fn one(
             store::record(tx.conn(), import, e.code, id, "updated", Some(&before))?;
             id
         }
-        Action::Skip { .. } | Action::Reject => return Ok(()),
+        Action::Skip { .. } | Action::Reject => return Ok(false),
     };
     for tag in &p.tags {
         if let Ok(name) = crate::crm::tags::parse_name(tag) {
             crate::crm::tags::tag(tx, e, &[id], &name, None)?;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
-/// Writes the rows of `plan` that create or update, reporting progress after each batch, and
-/// audits the import as a whole at the end.
+/// Plans and writes the rows of `table` in transactions of at most [`BATCH_ROWS`] rows and
+/// about [`BATCH_TIME`], reporting the rows done after each, and audits the import as a whole
+/// at the end. Returns each row's plan, without the values written.
 pub fn run(
     db: &Db,
     actor: &Actor,
     import: i64,
-    e: &'static Entity,
-    plan: &[Planned],
+    table: &Table,
+    planner: &mut Planner<'_>,
     progress: &dyn Fn(usize),
-) -> Result<Counts, AppError> {
+) -> Result<(Counts, Vec<Planned>), AppError> {
+    let e = planner.entity();
     let mut made = HashMap::new();
-    for (i, batch) in plan.chunks(BATCH).enumerate() {
-        let writes = batch
-            .iter()
-            .any(|p| matches!(p.action, Action::Create | Action::Update { .. }));
-        if writes {
-            db.write_blocking(actor.clone(), |tx| {
-                for p in batch {
-                    one(tx, import, e, p, &mut made)?;
+    let mut plan: Vec<Planned> = Vec::with_capacity(table.rows.len());
+    while plan.len() < table.rows.len() {
+        let batch = db.write_blocking(actor.clone(), |tx| {
+            let (started, mut batch, mut wrote) = (Instant::now(), Vec::new(), false);
+            let rows = table.rows.iter().skip(plan.len()).take(BATCH_ROWS);
+            for row in rows {
+                let mut p = planner.row(tx.conn(), row)?;
+                wrote |= one(tx, import, e, &mut p, &mut made)?;
+                p.provided = Vec::new();
+                batch.push(p);
+                if started.elapsed() >= BATCH_TIME {
+                    break;
                 }
-                Ok(())
-            })?;
-        }
-        progress((i * BATCH + batch.len()).min(plan.len()));
+            }
+            // Only duplicates and rejected rows: nothing to commit.
+            if !wrote {
+                tx.unchanged();
+            }
+            Ok(batch)
+        })?;
+        plan.extend(batch);
+        progress(plan.len());
     }
-    let counts = super::plan::counts(plan);
+    let plan = plan;
+    let counts = super::plan::counts(&plan);
     db.write_blocking(actor.clone(), |tx| {
         tx.audit(
             Event::new("import.run")
@@ -169,7 +191,7 @@ pub fn run(
         )?;
         Ok(())
     })?;
-    Ok(counts)
+    Ok((counts, plan))
 }
 
 /// Undoes an import: records it created go to the trash, records it updated get their
@@ -182,6 +204,11 @@ pub fn undo(db: &Db, actor: &Actor, import: i64) -> Result<(usize, usize), AppEr
         }
         let (mut restored, mut removed) = (0, 0);
         for (kind, id, action, before) in store::records(tx.conn(), import)? {
+            if kind == super::products::CODE {
+                let (r, d) = super::products::undo(tx, id, &action, before.as_deref())?;
+                (restored, removed) = (restored + r, removed + d);
+                continue;
+            }
             let Some(e) = records::entity_by_code(kind) else {
                 continue;
             };

@@ -4,6 +4,7 @@
 //! be undone as a whole.
 
 pub mod apply;
+mod lookup;
 pub mod mapping;
 pub mod pages;
 pub mod pages_map;
@@ -12,6 +13,7 @@ pub mod pages_upload;
 pub mod pages_view;
 pub mod plan;
 pub mod prepare;
+pub mod products;
 pub mod read;
 pub mod store;
 
@@ -25,9 +27,10 @@ use plan::{Counts, Planned, Policy};
 use read::{ReadOptions, Table};
 use serde::{Deserialize, Serialize};
 
-/// The kinds of record a file can be imported into.
+/// The kinds of record a file can be imported into: customer records and products.
 pub fn entity(name: &str) -> Option<&'static Entity> {
     crate::crm::records::entity_by_table(name)
+        .or_else(|| (name == products::PRODUCTS.table).then_some(&products::PRODUCTS))
 }
 
 /// How a file is read and what happens to duplicates.
@@ -91,11 +94,11 @@ pub fn targets(e: &Entity, custom: &[CustomField]) -> Vec<Target> {
         })
         .collect();
     out.extend(custom.iter().map(|c| Target::custom(&c.key, &c.label)));
-    out.push(Target::field(
-        e.table,
-        "tags",
-        Lang::ALL.iter().map(|l| l.tr("export.tags")).collect(),
-    ));
+    // Products carry no tags.
+    if e.code != products::CODE {
+        let tags = Lang::ALL.iter().map(|l| l.tr("export.tags")).collect();
+        out.push(Target::field(e.table, "tags", tags));
+    }
     out
 }
 
@@ -116,28 +119,66 @@ pub fn propose(
     Ok(mapping::auto_map(headers, &targets(e, custom)))
 }
 
+/// What planning needs to know about the database besides the rows: the entity's custom
+/// fields, the fields the admin made required, and the lost reason for a deal lost before.
+struct Known {
+    custom: Vec<CustomField>,
+    required: Vec<String>,
+    lost_reason_unknown: String,
+}
+
+impl Known {
+    fn load(conn: &rusqlite::Connection, e: &Entity) -> rusqlite::Result<Known> {
+        let lang = crate::crm::settings::language(conn)?;
+        Ok(Known {
+            custom: crate::crm::fields::store::for_entity(conn, e.table)?,
+            required: crate::crm::fields::store::required(conn, e.table)?,
+            lost_reason_unknown: lang.tr("import.lost_reason_unknown"),
+        })
+    }
+
+    fn setup<'a>(
+        &'a self,
+        entity: &'static Entity,
+        mapping: &'a [Option<String>],
+        policy: Policy,
+        currency: &'a str,
+        new_companies: bool,
+    ) -> plan::Setup<'a> {
+        plan::Setup {
+            entity,
+            mapping,
+            policy,
+            custom: &self.custom,
+            required: &self.required,
+            currency,
+            lost_reason_unknown: &self.lost_reason_unknown,
+            new_companies,
+        }
+    }
+}
+
+/// How an import runs besides its file and mapping.
+#[derive(Debug, Clone, Copy)]
+pub struct Run<'a> {
+    /// What happens to duplicates.
+    pub policy: Policy,
+    /// Currency for deals that do not say.
+    pub currency: &'a str,
+    /// Whether rows may create the companies they name: the importer may create companies.
+    pub new_companies: bool,
+}
+
 /// Plans the rows of `table` (the dry run).
 pub fn dry_run(
     conn: &rusqlite::Connection,
     e: &'static Entity,
     table: &Table,
     mapping: &[Option<String>],
-    policy: Policy,
-    currency: &str,
+    run: Run<'_>,
 ) -> rusqlite::Result<Vec<Planned>> {
-    let custom = crate::crm::fields::store::for_entity(conn, e.table)?;
-    let required = crate::crm::fields::store::required(conn, e.table)?;
-    let lang = crate::crm::settings::language(conn)?;
-    let unknown = lang.tr("import.lost_reason_unknown");
-    let setup = plan::Setup {
-        entity: e,
-        mapping,
-        policy,
-        custom: &custom,
-        required: &required,
-        currency,
-        lost_reason_unknown: &unknown,
-    };
+    let known = Known::load(conn, e)?;
+    let setup = known.setup(e, mapping, run.policy, run.currency, run.new_companies);
     plan::plan(conn, &setup, table)
 }
 
@@ -152,14 +193,15 @@ pub fn report(table: &Table, plan: &[Planned]) -> serde_json::Value {
     serde_json::json!({"headers": table.headers, "rows": rows})
 }
 
-/// Runs a stored import: reads its file with its options and mapping, plans, writes in
-/// batches (progress kept on the import and told to `on_progress` as rows done of total),
-/// and stores the report.
+/// Runs a stored import: reads its file with its options and mapping, then plans and writes
+/// it in batches (progress kept on the import and told to `on_progress` as rows done of
+/// total), and stores the report.
 pub fn execute(
     db: &Db,
     actor: &Actor,
     id: i64,
     currency: &str,
+    new_companies: bool,
     on_progress: &dyn Fn(usize, usize),
 ) -> Result<Counts, AppError> {
     let (row, file) = db.read_blocking(move |c| Ok((store::get(c, id)?, store::file(c, id)?)))?;
@@ -172,17 +214,20 @@ pub fn execute(
     if db.bookkeeping_blocking(|c| store::start(c, id, total))? == 0 {
         return Err(AppError::invalid("import", "import.error.not_runnable"));
     }
-    let currency = currency.to_string();
-    let planned = {
-        let (table, mapping) = (table.clone(), mapping.clone());
-        db.read_blocking(move |c| Ok(dry_run(c, e, &table, &mapping, options.policy, &currency)?))
-    };
-    let result = planned.and_then(|planned| {
+    let known = db.read_blocking(|c| Ok(Known::load(c, e)?))?;
+    let setup = known.setup(e, &mapping, options.policy, currency, new_companies);
+    let planner = db.read_blocking(|c| Ok(plan::Planner::new(c, &setup, &table.headers)?));
+    let result = planner.and_then(|mut planner| {
+        // The import's row holds its file: its progress is written about once a second.
+        let noted = std::cell::Cell::new(std::time::Instant::now());
         let progress = |done: usize| {
-            let _ = db.bookkeeping_blocking(|c| store::progress(c, id, done as i64));
+            if noted.get().elapsed() >= std::time::Duration::from_secs(1) {
+                let _ = db.bookkeeping_blocking(|c| store::progress(c, id, done as i64));
+                noted.set(std::time::Instant::now());
+            }
             on_progress(done, total as usize);
         };
-        apply::run(db, actor, id, e, &planned, &progress).map(|counts| (counts, planned))
+        apply::run(db, actor, id, &table, &mut planner, &progress)
     });
     let now = crate::db::now();
     match result {

@@ -38,8 +38,14 @@ const ENCODINGS: [&str; 5] = ["", "utf-8", "utf-16le", "utf-16be", "gb18030"];
 pub(super) fn importable(me: &CurrentUser) -> Vec<&'static Entity> {
     let entities = crate::crm::api::record_entities().into_iter();
     entities
+        .chain([&super::products::PRODUCTS])
         .filter(|e| me.level(e.area, Action::Create) != Level::None)
         .collect()
+}
+
+/// Whether rows of the user's imports may create the companies they name.
+pub(super) fn may_create_companies(me: &CurrentUser) -> bool {
+    me.level(crate::auth::Area::Companies, Action::Create) != Level::None
 }
 
 /// 403 unless the user may create records of `e` and, to update duplicates, edit them.

@@ -206,11 +206,17 @@ pub async fn preview(
     }
     save(&page, &row, e, &table, &chosen).await?;
     let (mapping, currency) = (chosen.mapping.clone(), page.state.currency());
+    let new_companies = super::pages::may_create_companies(&me);
     let (plan, table) = page
         .state
         .db
         .read(move |c| {
-            let plan = super::dry_run(c, e, &table, &mapping, policy, &currency)?;
+            let run = super::Run {
+                policy,
+                currency: &currency,
+                new_companies,
+            };
+            let plan = super::dry_run(c, e, &table, &mapping, run)?;
             Ok((plan, table))
         })
         .await?;

@@ -70,10 +70,18 @@ pub async fn run(
         let (table, _) = super::pages_map::load(&page, &row, e).await?;
         let mapping: Vec<Option<String>> = serde_json::from_str(&row.mapping).unwrap_or_default();
         let currency = page.state.currency();
+        let new_companies = super::pages::may_create_companies(&me);
         let plan = page
             .state
             .db
-            .read(move |c| Ok(super::dry_run(c, e, &table, &mapping, policy, &currency)?))
+            .read(move |c| {
+                let run = super::Run {
+                    policy,
+                    currency: &currency,
+                    new_companies,
+                };
+                Ok(super::dry_run(c, e, &table, &mapping, run)?)
+            })
             .await?;
         if super::pages_map::updates_out_of_reach(&page, e, &plan).await? > 0 {
             return Err(AppError::Denied(page.tr("import.ui.updates_out_of_reach")));
@@ -84,11 +92,12 @@ pub async fn run(
         return Ok(back);
     };
     let (actor, currency, id) = (page.actor(), page.state.currency(), row.id);
+    let new_companies = super::pages::may_create_companies(&me);
     std::thread::Builder::new()
         .name(format!("import-{id}"))
         .spawn(move || {
             let _started = started;
-            match super::execute(&db, &actor, id, &currency, &|_, _| {}) {
+            match super::execute(&db, &actor, id, &currency, new_companies, &|_, _| {}) {
                 Ok(c) => tracing::info!(
                     import.id = id,
                     "Import {id} finished: {} created, {} updated, {} skipped, {} rejected",

@@ -2,11 +2,12 @@
 //! database and the rows above it for duplicates, so the user sees what will happen before
 //! anything is written. Running the import carries out the same plan.
 
+use super::lookup::Memo;
 use super::prepare::{self, Resolver};
-use super::read::Table;
+use super::read::{Row, Table};
 use crate::crm::fields::CustomField;
-use crate::crm::records::pages::{PENDING_COMPANY, lookup};
-use crate::crm::records::{Entity, Values, store};
+use crate::crm::records::pages::PENDING_COMPANY;
+use crate::crm::records::{Entity, Lookup, Values, store};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::Value;
@@ -97,24 +98,22 @@ pub struct Setup<'a> {
     pub currency: &'a str,
     /// The lost reason of a lost deal whose file does not give one.
     pub lost_reason_unknown: &'a str,
+    /// Whether a row may create the company it names (the importer may create companies).
+    pub new_companies: bool,
 }
 
-/// The keys a record is recognised by.
-fn keys(e: &Entity, v: &Values, new_company: Option<&str>) -> Vec<String> {
+/// The keys a record is recognised by; `company` is the company as the row names it.
+fn keys(e: &Entity, v: &Values, company: Option<&str>) -> Vec<String> {
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     match e.table {
         "companies" => ["name_norm", "phone", "email"]
             .iter()
             .filter_map(|k| text(k).map(|t| format!("{k}:{t}")))
             .collect(),
+        // A deal is known by its name and its company's name (which may be created by an
+        // earlier row, or by an earlier transaction of the same import).
         "deals" => {
-            let company = v
-                .get("company_id")
-                .and_then(Value::as_i64)
-                .filter(|c| *c > 0)
-                .map(|c| c.to_string());
-            let company =
-                company.or_else(|| new_company.map(crate::crm::records::normalize_company_name));
+            let company = company.map(crate::crm::records::normalize_company_name);
             text("name")
                 .map(|n| format!("deal:{n}:{}", company.unwrap_or_default()))
                 .into_iter()
@@ -127,34 +126,91 @@ fn keys(e: &Entity, v: &Values, new_company: Option<&str>) -> Vec<String> {
     }
 }
 
-/// Plans every row of `table`.
+/// Plans every row of `table`, all against one snapshot of the database.
 pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result<Vec<Planned>> {
-    let e = s.entity;
-    let resolver = Resolver::load(conn)?;
-    let names = super::mapping::name_parts(&table.headers);
-    let first_stage = crate::crm::deals::store::all_stages(conn)?
-        .first()
-        .map(|st| st.id);
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let mut p = prepare::row(e, s.mapping, names, row, &resolver);
-        crate::crm::records::fill_defaults(e, &mut p.input, s.currency, first_stage);
+    // One read transaction: the same data for every row, and no lock taken per query.
+    let snapshot = conn.unchecked_transaction()?;
+    let mut planner = Planner::new(conn, s, &table.headers)?;
+    let planned = table
+        .rows
+        .iter()
+        .map(|row| planner.row(conn, row))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    snapshot.commit()?;
+    Ok(planned)
+}
+
+/// Plans rows one after the other, remembering the rows above (for duplicates within the
+/// file) and what the database answered. The dry run plans a whole file on one snapshot;
+/// running an import plans each batch inside the transaction that writes it, so what is
+/// written is decided on the data as it is then.
+pub struct Planner<'a> {
+    s: &'a Setup<'a>,
+    resolver: Resolver,
+    memo: Memo,
+    names: Option<(usize, usize)>,
+    first_stage: Option<i64>,
+    seen: HashMap<String, usize>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for a file with these `headers`.
+    pub fn new(
+        conn: &Connection,
+        s: &'a Setup<'a>,
+        headers: &[String],
+    ) -> rusqlite::Result<Planner<'a>> {
+        let first_stage = crate::crm::deals::store::all_stages(conn)?
+            .first()
+            .map(|st| st.id);
+        Ok(Planner {
+            s,
+            resolver: Resolver::load(conn)?,
+            memo: Memo::default(),
+            names: super::mapping::name_parts(headers),
+            first_stage,
+            seen: HashMap::new(),
+        })
+    }
+
+    /// What the rows become.
+    pub fn entity(&self) -> &'static Entity {
+        self.s.entity
+    }
+
+    /// Plans the next row.
+    pub fn row(&mut self, conn: &Connection, row: &Row) -> rusqlite::Result<Planned> {
+        let (s, e) = (self.s, self.s.entity);
+        if e.table == "products" {
+            let p = prepare::row(e, s.mapping, None, row, &self.resolver);
+            return super::products::plan(conn, s.policy, &mut self.seen, row.line, p);
+        }
+        let lookup = self.memo.on(conn);
+        let mut p = prepare::row(e, s.mapping, self.names, row, &self.resolver);
+        crate::crm::records::fill_defaults(e, &mut p.input, s.currency, self.first_stage);
+        let named_company = p.input.get("company_id").cloned().filter(|n| !n.is_empty());
         // A company named but not on file is created with the row (contacts and deals).
         let mut new_company = None;
-        if let Some(name) = p.input.get("company_id").cloned()
-            && !name.is_empty()
-            && store::company_by_name(conn, &name)?.is_none()
+        if let Some(name) = &named_company
+            && lookup.company_by_name(name)?.is_none()
         {
-            p.input.insert("company_id".into(), PENDING_COMPANY.into());
-            new_company = Some(name);
+            if s.new_companies {
+                p.input.insert("company_id".into(), PENDING_COMPANY.into());
+                new_company = Some(name.clone());
+            } else {
+                // Someone who may not create companies gets the row back with the reason,
+                // rather than a record quietly linked to no company.
+                p.input.remove("company_id");
+                let why = "import.error.company_not_allowed";
+                p.errors.push(("company_id".into(), why.into()));
+            }
         }
         if let Some(contact) = p.input.get("contact_id").cloned() {
-            let company = p
-                .input
-                .get("company_id")
-                .and_then(|c| store::company_by_name(conn, c).ok().flatten());
-            if new_company.is_some() || store::contact_by_name(conn, &contact, company)?.is_none() {
+            let company = match p.input.get("company_id") {
+                Some(c) => lookup.company_by_name(c)?,
+                None => None,
+            };
+            if new_company.is_some() || lookup.contact_by_name(&contact, company)?.is_none() {
                 p.input.remove("contact_id");
                 p.warnings.push(format!("contact_id: {contact}"));
             }
@@ -163,33 +219,33 @@ pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result
         // refusing the history.
         if let Some(stage) = p.input.get("stage_id").and_then(|v| v.parse::<i64>().ok())
             && p.input.get("lost_reason").is_none_or(|r| r.is_empty())
-            && crate::crm::deals::store::stage(conn, stage)?.is_some_and(|st| st.outcome == "lost")
+            && lookup.stage(stage).is_some_and(|(_, lost)| lost)
         {
             p.input
                 .insert("lost_reason".into(), s.lost_reason_unknown.to_string());
         }
-        let parsed =
-            crate::crm::records::parse(e, &p.input, &lookup(conn, true), s.custom, s.required);
+        let parsed = crate::crm::records::parse(e, &p.input, &lookup, s.custom, s.required);
         let mut errors = p.errors;
         let values = match parsed {
             Ok(v) if errors.is_empty() => v,
             Ok(_) => Values::new(),
             Err(found) => {
-                errors.extend(found.into_iter().map(|(k, v)| {
-                    (
-                        k.strip_prefix("cf_")
-                            .map_or(k.clone(), |c| format!("custom.{c}")),
-                        v,
-                    )
-                }));
+                let found: Vec<(String, String)> = (found.into_iter())
+                    .map(|(k, v)| {
+                        let field = k.strip_prefix("cf_").map(|c| format!("custom.{c}"));
+                        (field.unwrap_or(k), v)
+                    })
+                    .filter(|(k, _)| !errors.iter().any(|(f, _)| f == k))
+                    .collect();
+                errors.extend(found);
                 Values::new()
             }
         };
         let action = if !errors.is_empty() {
             Action::Reject
         } else {
-            let keys = keys(e, &values, new_company.as_deref());
-            let earlier = keys.iter().find_map(|k| seen.get(k).copied());
+            let keys = keys(e, &values, named_company.as_deref());
+            let earlier = keys.iter().find_map(|k| self.seen.get(k).copied());
             let existing = if e.table == "deals" {
                 None
             } else {
@@ -212,12 +268,12 @@ pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result
             };
             if matches!(action, Action::Create | Action::Update { .. }) {
                 for k in keys {
-                    seen.entry(k).or_insert(row.line);
+                    self.seen.entry(k).or_insert(row.line);
                 }
             }
             action
         };
-        out.push(Planned {
+        Ok(Planned {
             line: row.line,
             action,
             values,
@@ -226,9 +282,8 @@ pub fn plan(conn: &Connection, s: &Setup<'_>, table: &Table) -> rusqlite::Result
             provided: p.provided,
             errors,
             warnings: p.warnings,
-        });
+        })
     }
-    Ok(out)
 }
 
 /// How many rows of a plan do what.

@@ -8,13 +8,17 @@ use crate::crm::records::pages::Params;
 use crate::crm::records::{Entity, Kind};
 use crate::web::i18n::Lang;
 use rusqlite::Connection;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
-/// Names the database knows, looked up once per import.
+/// Names the database knows, looked up once per import, and the choices already read.
 pub struct Resolver {
     users: HashMap<String, i64>,
     industries: HashMap<String, i64>,
     stages: HashMap<String, i64>,
+    /// (field, value as written) to the choice it means: a column holds a few distinct
+    /// values, and matching one against every label in both languages is not cheap.
+    choices: RefCell<HashMap<(&'static str, String), Option<String>>>,
 }
 
 fn key(s: &str) -> String {
@@ -51,7 +55,19 @@ impl Resolver {
             users,
             industries,
             stages,
+            choices: RefCell::default(),
         })
+    }
+
+    /// [`choice`], remembered per field and value.
+    fn choice(&self, field: &'static str, options: &[&str], raw: &str) -> Option<String> {
+        let key = (field, raw.to_string());
+        if let Some(known) = self.choices.borrow().get(&key) {
+            return known.clone();
+        }
+        let found = choice(field, options, raw);
+        self.choices.borrow_mut().insert(key, found.clone());
+        found
     }
 }
 
@@ -191,7 +207,7 @@ pub fn row(
                     continue;
                 }
             },
-            Kind::Select(options) => match choice(f.name, options, raw) {
+            Kind::Select(options) => match r.choice(f.name, options, raw) {
                 Some(code) => code,
                 None => {
                     p.warnings.push(format!("{}: {raw}", f.name));

@@ -1,10 +1,10 @@
 //! SQL for the product catalog.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A product as stored: price in minor units, tax rate in hundredths of a percent.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Product {
     /// Id.
     pub id: i64,
@@ -102,6 +102,25 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<Option<Product>> {
         product,
     )
     .optional()
+}
+
+/// The product with this SKU, ignoring case.
+pub fn by_sku(conn: &Connection, sku: &str) -> rusqlite::Result<Option<Product>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM products WHERE sku = ?1 COLLATE NOCASE"
+    ))?
+    .query_row([sku], product)
+    .optional()
+}
+
+/// Removes a product no quote line points at (one an import added, being undone); returns
+/// rows removed, 0 when a quote uses it.
+pub fn delete_unquoted(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM products WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM quote_lines WHERE product_id = ?1)",
+        [id],
+    )
 }
 
 /// Whether another product (not `except`) has this SKU, ignoring case.

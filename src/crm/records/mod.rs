@@ -431,15 +431,18 @@ fn money_text(v: &Value) -> Value {
 pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, AppError> {
     let by = tx.actor().user_id;
     // A record nobody owns would be nobody's to follow up: it defaults to its creator.
-    let mut values = values.clone();
-    if values.get("owner_id").is_none_or(Value::is_null)
-        && let Some(me) = by
-    {
-        values.insert("owner_id".into(), Value::from(me));
-    }
-    let values = &values;
+    let owned;
+    let values = match by {
+        Some(me) if values.get("owner_id").is_none_or(Value::is_null) => {
+            let mut with_owner = values.clone();
+            with_owner.insert("owner_id".into(), Value::from(me));
+            owned = with_owner;
+            &owned
+        }
+        _ => values,
+    };
     let id = store::insert(tx.conn(), entity, values, by)?;
-    crate::crm::search::store::index(tx.conn(), entity, id)?;
+    crate::crm::search::store::index_new(tx.conn(), entity, id, values)?;
     if let Some(hook) = entity.on_save {
         hook(tx, id, None, values)?;
     }

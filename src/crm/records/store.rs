@@ -448,12 +448,9 @@ pub fn trash(
 
 /// `id` when it is a live company.
 pub fn live_company(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT id FROM companies WHERE id = ?1 AND deleted_at IS NULL",
-        [id],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.prepare_cached("SELECT id FROM companies WHERE id = ?1 AND deleted_at IS NULL")?
+        .query_row([id], |r| r.get(0))
+        .optional()
 }
 
 /// `id` when it is a live contact (of `company`, when given).
@@ -462,23 +459,36 @@ pub fn live_contact(
     id: i64,
     company: Option<i64>,
 ) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT id FROM contacts WHERE id = ?1 AND deleted_at IS NULL
            AND (?2 IS NULL OR company_id = ?2)",
-        rusqlite::params![id, company],
-        |r| r.get(0),
-    )
+    )?
+    .query_row(rusqlite::params![id, company], |r| r.get(0))
     .optional()
 }
 
+/// A company's name, as records that belong to it are searched by.
+pub fn company_name(conn: &Connection, id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT name FROM companies WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()
+}
+
+/// Two index searches: an OR over both columns would scan every company.
+const COMPANY_BY_NAME: &str = "SELECT id FROM (
+       SELECT id, 0 AS exact FROM companies WHERE deleted_at IS NULL AND name = ?1
+       UNION ALL
+       SELECT id, 1 FROM companies WHERE deleted_at IS NULL AND name_norm = ?2
+     ) ORDER BY exact, id LIMIT 1";
+
 /// The id of a live company with this exact name, or its normalized form.
 pub fn company_by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
-        "SELECT id FROM companies WHERE deleted_at IS NULL AND (name = ?1 OR name_norm = ?2) ORDER BY name = ?1 DESC, id LIMIT 1",
-        rusqlite::params![name, super::normalize_company_name(name)],
-        |r| r.get(0),
-    )
-    .optional()
+    conn.prepare_cached(COMPANY_BY_NAME)?
+        .query_row(
+            rusqlite::params![name, super::normalize_company_name(name)],
+            |r| r.get(0),
+        )
+        .optional()
 }
 
 /// The id of a live contact with this exact name, at `company` when given.
@@ -487,12 +497,11 @@ pub fn contact_by_name(
     name: &str,
     company: Option<i64>,
 ) -> rusqlite::Result<Option<i64>> {
-    conn.query_row(
+    conn.prepare_cached(
         "SELECT id FROM contacts WHERE deleted_at IS NULL AND name = ?1
            AND (?2 IS NULL OR company_id = ?2) ORDER BY id LIMIT 1",
-        rusqlite::params![name, company],
-        |r| r.get(0),
-    )
+    )?
+    .query_row(rusqlite::params![name, company], |r| r.get(0))
     .optional()
 }
 
@@ -605,4 +614,43 @@ pub fn merged_into(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<V
         r.get(0)
     })?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn company(conn: &Connection, name: &str) -> i64 {
+        conn.execute(
+            "INSERT INTO companies (name, name_norm, status, custom, created_at, updated_at)
+             VALUES (?1, ?2, 'lead', '{}', 'now', 'now')",
+            rusqlite::params![name, crate::crm::records::normalize_company_name(name)],
+        )
+        .unwrap();
+        conn.last_insert_rowid()
+    }
+
+    #[test]
+    fn a_company_is_found_by_its_exact_name_first_then_its_normal_form_without_a_scan() {
+        let conn = crate::db::memory().unwrap();
+        let short = company(&conn, "华星科技");
+        let full = company(&conn, "华星科技有限公司");
+        assert_eq!(
+            company_by_name(&conn, "华星科技有限公司").unwrap(),
+            Some(full)
+        );
+        assert_eq!(company_by_name(&conn, "华星科技公司").unwrap(), Some(short));
+        assert_eq!(company_by_name(&conn, "星华").unwrap(), None);
+        let plan: Vec<String> = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {COMPANY_BY_NAME}"))
+            .unwrap()
+            .query_map(["a", "b"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN companies")),
+            "{plan:?}"
+        );
+    }
 }

@@ -123,20 +123,25 @@ pub fn record_text(
     e: &crate::crm::records::Entity,
     r: &crate::crm::records::store::Record,
 ) -> (String, Vec<String>) {
+    values_text(e, &r.values, r.company_name.as_deref())
+}
+
+/// [`record_text`] from a record's values and its company's name, for a record being
+/// written (its values are in hand; reading it back would only repeat them).
+pub fn values_text(
+    e: &crate::crm::records::Entity,
+    values: &crate::crm::records::Values,
+    company: Option<&str>,
+) -> (String, Vec<String>) {
     use serde_json::Value;
-    let text = |name: &str| r.values.get(name).and_then(Value::as_str).unwrap_or("");
-    let company = r.company_name.clone().unwrap_or_default();
+    let text = |name: &str| values.get(name).and_then(Value::as_str).unwrap_or("");
     // Text in custom fields is searchable too.
-    let custom: Vec<String> = match r.values.get("custom") {
+    let custom: Vec<&str> = match values.get("custom") {
         Some(Value::Object(m)) => m
             .values()
             .flat_map(|v| match v {
-                Value::String(s) => vec![s.clone()],
-                Value::Array(a) => a
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect(),
+                Value::String(s) => vec![s.as_str()],
+                Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
                 _ => Vec::new(),
             })
             .collect(),
@@ -145,7 +150,7 @@ pub fn record_text(
     let words = index_text(&[
         &custom.join(" "),
         text("name"),
-        &company,
+        company.unwrap_or(""),
         text("email"),
         text("wechat"),
         text("title"),

@@ -38,6 +38,25 @@ pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
     insert(conn, kind_of(e), id, &words, &digits.join(" "))
 }
 
+/// Writes the index rows of a record just inserted, from the values it was inserted with
+/// (a new id has no rows to remove, and reading the record back would only repeat them).
+pub fn index_new(
+    conn: &Connection,
+    e: &Entity,
+    id: i64,
+    values: &crate::crm::records::Values,
+) -> rusqlite::Result<()> {
+    if !searched(e) {
+        return Ok(());
+    }
+    let company = match values.get("company_id").and_then(serde_json::Value::as_i64) {
+        Some(c) => records::company_name(conn, c)?,
+        None => None,
+    };
+    let (words, digits) = super::values_text(e, values, company.as_deref());
+    insert(conn, kind_of(e), id, &words, &digits.join(" "))
+}
+
 /// Writes index rows for a record whose text is already known (bulk loads).
 pub fn insert(
     conn: &Connection,
