@@ -72,21 +72,19 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
         })
         .await?;
     let pipeline = stages.first().map(|s| s.pipeline_id);
+    let labels = super::cards::Labels {
+        move_: page.tr("deal.move"),
+        move_to: page.tr("deal.move_to"),
+        stalled: page.tr("deal.stalled"),
+        csrf: page.csrf.clone(),
+        back: format!("/deals/board?pipeline={}", pipeline.unwrap_or_default()),
+    };
     let columns: Vec<minijinja::Value> = stages
         .iter()
         .zip(cards)
         .map(|(s, cards)| {
             let mine: Vec<&store::Total> = totals.iter().filter(|t| t.stage_id == s.id).collect();
             let (count, amounts) = amounts(&mine, s.probability, &home);
-            let cards: Vec<minijinja::Value> = cards
-                .into_iter()
-                .map(|card| {
-                    let movable = edit.allows_record(card.owner_id, card.id);
-                    let amount = Money::from_minor(card.amount).to_string();
-                    context! { movable, amount, ..minijinja::Value::from_serialize(&card) }
-                })
-                .collect();
-            let more = count > cards.len() as i64;
             // The stage selector of every card in this column: built once, not per card.
             let mut options = String::new();
             for o in &stages {
@@ -95,8 +93,14 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
                 crate::web::push_escaped(&mut options, &o.name);
                 options.push_str("</option>");
             }
-            let options = minijinja::Value::from_safe_string(options);
-            context! { stage => s, count, amounts, cards, more, options }
+            let mut html = String::with_capacity(cards.len() * 1200);
+            for card in &cards {
+                let movable = edit.allows_record(card.owner_id, card.id);
+                super::cards::card(&mut html, card, movable, &options, &labels);
+            }
+            let more = count > cards.len() as i64;
+            let cards = minijinja::Value::from_safe_string(html);
+            context! { stage => s, count, amounts, cards, more }
         })
         .collect();
     let can_create = me.level(DEALS.area, Action::Create) != crate::auth::Level::None;
@@ -104,8 +108,6 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
         "deals/board.html",
         context! {
             pipelines, pipeline, stages, columns, reasons, home, can_create,
-            // Said on every card: translated once.
-            l => context! { move_ => page.tr("deal.move"), move_to => page.tr("deal.move_to"), stalled => page.tr("deal.stalled") },
             can_admin => me.can(crate::auth::Permission::ManageSettings),
             notice => page.notice(),
         },

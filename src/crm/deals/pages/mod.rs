@@ -2,6 +2,7 @@
 //! deal panel of the 360° pages, and the pipeline editor.
 
 mod board;
+mod cards;
 mod forecast;
 mod panel;
 mod pipelines;
