@@ -40,6 +40,25 @@ async fn a_company_is_created_viewed_edited_deleted_restored_and_purged_with_aud
         )
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Saving again without a change writes nothing: no new version, no empty history entry.
+    let entries = app.query_i64("SELECT count(*) FROM audit_log");
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/companies/{id}/edit"),
+            &[
+                ("name", "华为技术有限公司"),
+                ("status", "customer"),
+                ("version", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.query_i64("SELECT count(*) FROM audit_log"), entries);
+    assert_eq!(
+        app.query_i64(&format!("SELECT version FROM companies WHERE id = {id}")),
+        2
+    );
     let r = app
         .post_form(&app.client, &format!("/companies/{id}/delete"), &[])
         .await;

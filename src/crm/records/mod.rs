@@ -470,7 +470,22 @@ pub fn update(
     if old.deleted_at.is_some() {
         return Err(AppError::NotFound);
     }
-    if old.version != version || store::update(tx.conn(), entity, id, version, values)? == 0 {
+    if old.version != version {
+        return Err(AppError::Conflict("record.error.changed".into()));
+    }
+    let event = diff(
+        tx.conn(),
+        entity,
+        Some(&old.values),
+        Some(values),
+        Event::new(&format!("{}.update", entity.kind)).entity(entity.kind, id),
+    )?;
+    // Saving without a change writes nothing: no new version, no empty history entry.
+    if event.changes.is_empty() {
+        tx.unchanged();
+        return Ok(());
+    }
+    if store::update(tx.conn(), entity, id, version, values)? == 0 {
         return Err(AppError::Conflict("record.error.changed".into()));
     }
     crate::crm::search::store::index(tx.conn(), entity, id)?;
@@ -480,13 +495,6 @@ pub fn update(
     if entity.table == "companies" && old.values.get("name") != values.get("name") {
         crate::crm::search::store::reindex_company_contacts(tx.conn(), id)?;
     }
-    let event = diff(
-        tx.conn(),
-        entity,
-        Some(&old.values),
-        Some(values),
-        Event::new(&format!("{}.update", entity.kind)).entity(entity.kind, id),
-    )?;
     tx.audit(event)?;
     Ok(())
 }
