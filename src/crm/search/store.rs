@@ -316,7 +316,15 @@ const STREAM_CAP: usize = 400_000;
 /// Owners at most in a reach whose record ids are read into memory for a search.
 const SMALL_TEAM: usize = 20;
 
-type IdSet = std::collections::HashSet<i64>;
+/// Record ids, sorted: a sales rep may own tens of thousands of records, and sorting them
+/// once costs less than hashing each into a set; a lookup is a binary search.
+struct IdSet(Vec<i64>);
+
+impl IdSet {
+    fn contains(&self, id: &i64) -> bool {
+        self.0.binary_search(id).is_ok()
+    }
+}
 
 /// For a user who sees only the records of a few owners (and some shared ones), the ids of
 /// those records per entity; `None` when the reach is wider.
@@ -327,7 +335,7 @@ fn small_reach(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<(IdS
         let Some(owners) = scope.owners().filter(|o| o.len() <= SMALL_TEAM) else {
             return Ok(None);
         };
-        let mut set: IdSet = scope.shared().iter().copied().collect();
+        let mut ids: Vec<i64> = scope.shared().to_vec();
         let sql = format!(
             "SELECT id FROM {} WHERE owner_id = ?1 AND deleted_at IS NULL",
             e.table
@@ -335,13 +343,14 @@ fn small_reach(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<(IdS
         let mut stmt = conn.prepare_cached(&sql)?;
         for owner in owners {
             for id in stmt.query_map([owner], |r| r.get(0))? {
-                set.insert(id?);
+                ids.push(id?);
             }
         }
-        sets.push(set);
+        ids.sort_unstable();
+        sets.push(IdSet(ids));
     }
-    let contacts = sets.pop().unwrap_or_default();
-    let companies = sets.pop().unwrap_or_default();
+    let contacts = sets.pop().unwrap_or(IdSet(Vec::new()));
+    let companies = sets.pop().unwrap_or(IdSet(Vec::new()));
     Ok(Some((companies, contacts)))
 }
 
