@@ -44,7 +44,8 @@ pub struct Tx<'c> {
     actor: Actor,
     audited: usize,
     /// The audit chain's head after this transaction's last entry (read before the first):
-    /// nothing else appends while the transaction holds the write lock.
+    /// nothing else appends while the transaction holds the write lock. Recorded beside the
+    /// log once, before the commit.
     head: Option<(i64, String)>,
     /// The caller found nothing to change: the transaction is rolled back without error.
     unchanged: bool,
@@ -106,7 +107,7 @@ impl Tx<'_> {
             Some(head) => Some(head),
             None => audit::store::head(&self.tx)?,
         };
-        let (id, hash) = audit::store::append_after(&self.tx, head, &self.actor, &event)?;
+        let (id, hash) = audit::store::insert_after(&self.tx, head, &self.actor, &event)?;
         self.head = Some((id, hash));
         // Changes that webhooks listen for are queued for delivery in the same transaction.
         crate::crm::webhooks::outbox::enqueue(&self.tx, &self.actor, &event)?;
@@ -143,6 +144,9 @@ impl Db {
             )));
         }
         tx.write_search_rows()?;
+        if let Some((id, hash)) = &tx.head {
+            audit::store::set_head(&tx.tx, *id, hash)?;
+        }
         tx.tx.commit()?;
         self.memo.changed();
         Ok(value)
