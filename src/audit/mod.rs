@@ -121,27 +121,71 @@ impl Entry {
     /// The hash this entry must carry: SHA-256 over the previous hash, a newline, and the
     /// canonical JSON of every other column in a fixed order.
     pub fn compute_hash(&self) -> String {
-        let canonical = serde_json::json!([
+        // Serialized straight from the fields: the same bytes as building a JSON array value
+        // and printing it, without copying every column into it first.
+        let canonical = (
             self.id,
-            self.at,
+            &self.at,
             self.actor_id,
-            self.actor,
-            self.ip,
-            self.request_id,
-            self.action,
-            self.entity_type,
-            self.entity_id,
-            self.changes,
-        ]);
+            &self.actor,
+            &self.ip,
+            &self.request_id,
+            &self.action,
+            &self.entity_type,
+            &self.entity_id,
+            &self.changes,
+        );
+        let mut text = Vec::with_capacity(256 + self.changes.len());
+        // Writing strings and integers into memory cannot fail.
+        let _ = serde_json::to_writer(&mut text, &canonical);
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(b"\n");
-        h.update(canonical.to_string().as_bytes());
+        h.update(&text);
         hex::encode(h.finalize())
     }
 
     /// The changes parsed back, for display.
     pub fn parsed_changes(&self) -> Vec<Change> {
         serde_json::from_str(&self.changes).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hash_covers_the_same_canonical_text_as_entries_written_before() {
+        let e = Entry {
+            id: 42,
+            at: "2024-05-01T08:00:00.000Z".into(),
+            actor_id: None,
+            actor: "王芳 \"admin\"".into(),
+            ip: Some("127.0.0.1".into()),
+            request_id: None,
+            action: "contact.create".into(),
+            entity_type: Some("contact".into()),
+            entity_id: Some("7".into()),
+            changes: r#"[{"field":"name","before":null,"after":"张伟\n"}]"#.into(),
+            prev_hash: GENESIS.into(),
+            hash: String::new(),
+        };
+        // The encoding entries were hashed with so far: a JSON array value, printed.
+        let canonical = serde_json::json!([
+            e.id,
+            e.at,
+            e.actor_id,
+            e.actor,
+            e.ip,
+            e.request_id,
+            e.action,
+            e.entity_type,
+            e.entity_id,
+            e.changes,
+        ]);
+        let mut h = Sha256::new();
+        h.update(format!("{}\n{canonical}", e.prev_hash).as_bytes());
+        assert_eq!(e.compute_hash(), hex::encode(h.finalize()));
     }
 }

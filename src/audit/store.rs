@@ -38,8 +38,22 @@ pub fn append(conn: &Connection, actor: &Actor, event: &Event) -> rusqlite::Resu
 }
 
 /// Appends an entry chained to `head`, which the caller read inside this write transaction
-/// (or got back from the previous append in it); returns the new head.
+/// (or got back from the previous append in it), and records it as the head; returns the
+/// new head.
 pub fn append_after(
+    conn: &Connection,
+    head: Option<(i64, String)>,
+    actor: &Actor,
+    event: &Event,
+) -> rusqlite::Result<(i64, String)> {
+    let (id, hash) = insert_after(conn, head, actor, event)?;
+    set_head(conn, id, &hash)?;
+    Ok((id, hash))
+}
+
+/// [`append_after`] without recording the new head: for a transaction that appends several
+/// entries and records only the last one with [`set_head`] before it commits.
+pub fn insert_after(
     conn: &Connection,
     head: Option<(i64, String)>,
     actor: &Actor,
@@ -79,12 +93,18 @@ pub fn append_after(
             e.prev_hash,
             e.hash
         ])?;
+    Ok((e.id, e.hash))
+}
+
+/// Records the newest entry beside the log; must run inside the write transaction that
+/// appended it.
+pub fn set_head(conn: &Connection, id: i64, hash: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO audit_head (id, last_id, hash) VALUES (1, ?1, ?2)
          ON CONFLICT (id) DO UPDATE SET last_id = excluded.last_id, hash = excluded.hash",
     )?
-    .execute(params![e.id, e.hash])?;
-    Ok((e.id, e.hash))
+    .execute(params![id, hash])?;
+    Ok(())
 }
 
 /// Calls `f` for every entry in chain order until it returns false.

@@ -5,6 +5,7 @@
 
 use super::Db;
 use crate::audit;
+use crate::crm::search::{self, store::NewRows};
 use crate::error::AppError;
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -43,10 +44,14 @@ pub struct Tx<'c> {
     actor: Actor,
     audited: usize,
     /// The audit chain's head after this transaction's last entry (read before the first):
-    /// nothing else appends while the transaction holds the write lock.
+    /// nothing else appends while the transaction holds the write lock. Recorded beside the
+    /// log once, before the commit.
     head: Option<(i64, String)>,
     /// The caller found nothing to change: the transaction is rolled back without error.
     unchanged: bool,
+    /// New records' search index rows, kept to be inserted in index order before the
+    /// commit (see [`Tx::collect_search_rows`]); `None` inserts them at once.
+    search: Option<Vec<NewRows>>,
 }
 
 impl Tx<'_> {
@@ -66,13 +71,43 @@ impl Tx<'_> {
         self.unchanged = true;
     }
 
+    /// From now on the search index rows of records created in this transaction are kept
+    /// and inserted together, in index order, when it commits (or when [`Tx::write_search_rows`]
+    /// is called): for transactions that create many records (imports), where inserting them
+    /// one by one in creation order made the full-text index flush and merge small segments.
+    /// Until then the new records are not found by a search inside this transaction.
+    pub fn collect_search_rows(&mut self) {
+        self.search.get_or_insert_with(Vec::new);
+    }
+
+    /// Inserts a new record's search index rows, now or before the commit.
+    pub fn index_new(&mut self, rows: Option<NewRows>) -> Result<(), AppError> {
+        match (&mut self.search, rows) {
+            (_, None) => {}
+            (Some(kept), Some(rows)) => kept.push(rows),
+            (None, Some(rows)) => search::store::insert_new(&self.tx, vec![rows])?,
+        }
+        Ok(())
+    }
+
+    /// Inserts the search index rows kept so far; for a change that is about to read or
+    /// rewrite the index inside this transaction.
+    pub fn write_search_rows(&mut self) -> Result<(), AppError> {
+        if let Some(kept) = &mut self.search
+            && !kept.is_empty()
+        {
+            search::store::insert_new(&self.tx, std::mem::take(kept))?;
+        }
+        Ok(())
+    }
+
     /// Appends an audit entry to the chain inside this transaction.
     pub fn audit(&mut self, event: audit::Event) -> Result<i64, AppError> {
         let head = match self.head.take() {
             Some(head) => Some(head),
             None => audit::store::head(&self.tx)?,
         };
-        let (id, hash) = audit::store::append_after(&self.tx, head, &self.actor, &event)?;
+        let (id, hash) = audit::store::insert_after(&self.tx, head, &self.actor, &event)?;
         self.head = Some((id, hash));
         // Changes that webhooks listen for are queued for delivery in the same transaction.
         crate::crm::webhooks::outbox::enqueue(&self.tx, &self.actor, &event)?;
@@ -96,6 +131,7 @@ impl Db {
             audited: 0,
             head: None,
             unchanged: false,
+            search: None,
         };
         let value = f(&mut tx)?;
         if tx.audited == 0 && tx.unchanged {
@@ -106,6 +142,10 @@ impl Db {
             return Err(AppError::Internal(anyhow::anyhow!(
                 "a write recorded no audit entry and was rolled back"
             )));
+        }
+        tx.write_search_rows()?;
+        if let Some((id, hash)) = &tx.head {
+            audit::store::set_head(&tx.tx, *id, hash)?;
         }
         tx.tx.commit()?;
         self.memo.changed();
@@ -202,5 +242,61 @@ mod tests {
         assert_eq!(found, 7);
         assert_eq!(count(&db, "SELECT count(*) FROM company_profile"), 0);
         assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 0);
+    }
+
+    #[test]
+    fn records_whose_index_rows_are_collected_are_found_after_the_commit_once_each() {
+        use crate::crm::records::{self, Values};
+        use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
+        let (_dir, db) = db();
+        let values = |v: serde_json::Value| -> Values { serde_json::from_value(v).unwrap() };
+        // Arrange: contacts and a company created in one collecting transaction, in an order
+        // where a company (even index row) comes between contacts, and one contact updated.
+        db.write_blocking(Actor::cli(), |tx| {
+            tx.collect_search_rows();
+            for n in 0..3 {
+                let name = format!("张伟{n}");
+                let mobile = format!("1380013800{n}");
+                records::create(
+                    tx,
+                    &CONTACTS,
+                    &values(serde_json::json!({"name": name, "status": "lead",
+                        "mobile": mobile, "mobile_digits": mobile, "custom": {}})),
+                )?;
+            }
+            records::create(
+                tx,
+                &COMPANIES,
+                &values(
+                    serde_json::json!({"name": "华星科技", "name_norm": "华星科技",
+                    "status": "lead", "custom": {}}),
+                ),
+            )?;
+            let rec = records::store::get(tx.conn(), &CONTACTS, 2)?;
+            let mut changed = rec.values.clone();
+            changed.insert("name".into(), "王芳".into());
+            records::update(tx, &CONTACTS, 2, rec.version, &changed)?;
+            Ok(())
+        })
+        .unwrap();
+        // Act
+        let found = |q: &'static str| {
+            db.read_blocking(move |c| {
+                let reach = crate::crm::search::store::Reach::default();
+                let hits = crate::crm::search::store::search(c, q, 20, &reach)?;
+                let mut names: Vec<String> = (hits.into_iter())
+                    .map(|(_, r)| r.values["name"].as_str().unwrap_or("").to_string())
+                    .collect();
+                names.sort();
+                Ok(names)
+            })
+            .unwrap()
+        };
+        // Assert
+        assert_eq!(found("伟"), vec!["张伟0", "张伟2"]);
+        assert_eq!(found("王芳"), vec!["王芳"]);
+        assert_eq!(found("星科"), vec!["华星科技"]);
+        assert_eq!(found("0013800"), vec!["张伟0", "张伟2", "王芳"]);
+        assert_eq!(count(&db, "SELECT count(*) FROM search_words"), 4);
     }
 }

@@ -157,6 +157,7 @@ pub fn run(
     while plan.len() < table.rows.len() {
         let batch = db.write_blocking(actor.clone(), |tx| {
             let (started, mut batch, mut wrote) = (Instant::now(), Vec::new(), false);
+            tx.collect_search_rows();
             let rows = table.rows.iter().skip(plan.len()).take(BATCH_ROWS);
             for row in rows {
                 let mut p = planner.row(tx.conn(), row)?;

@@ -442,7 +442,8 @@ pub fn create(tx: &mut Tx<'_>, entity: &Entity, values: &Values) -> Result<i64, 
         _ => values,
     };
     let id = store::insert(tx.conn(), entity, values, by)?;
-    crate::crm::search::store::index_new(tx.conn(), entity, id, values)?;
+    let rows = crate::crm::search::store::rows_new(tx.conn(), entity, id, values)?;
+    tx.index_new(rows)?;
     if let Some(hook) = entity.on_save {
         hook(tx, id, None, values)?;
     }
@@ -466,6 +467,8 @@ pub fn update(
     version: i64,
     values: &Values,
 ) -> Result<(), AppError> {
+    // The record may have been created in this transaction with its index rows still kept.
+    tx.write_search_rows()?;
     let old = store::get(tx.conn(), entity, id)?;
     if old.deleted_at.is_some() {
         return Err(AppError::NotFound);
@@ -556,6 +559,7 @@ pub fn merge(tx: &mut Tx<'_>, entity: &Entity, from: i64, into: i64) -> Result<(
             .entity(entity.kind, from)
             .change("merged_into", Value::Null, into),
     )?;
+    tx.write_search_rows()?;
     crate::crm::search::store::remove(tx.conn(), entity, from)?;
     crate::crm::search::store::index(tx.conn(), entity, into)?;
     Ok(())

@@ -14,6 +14,7 @@ pub fn soft_delete(tx: &mut Tx<'_>, entity: &Entity, id: i64) -> Result<(), AppE
     }
     let now = crate::db::now();
     store::set_deleted(tx.conn(), entity, id, Some(&now), tx.actor().user_id)?;
+    tx.write_search_rows()?;
     crate::crm::search::store::remove(tx.conn(), entity, id)?;
     tx.audit(
         Event::new(&format!("{}.delete", entity.kind))
@@ -30,6 +31,7 @@ pub fn restore(tx: &mut Tx<'_>, entity: &Entity, id: i64) -> Result<(), AppError
         return Ok(());
     };
     store::set_deleted(tx.conn(), entity, id, None, None)?;
+    tx.write_search_rows()?;
     crate::crm::search::store::index(tx.conn(), entity, id)?;
     tx.audit(
         Event::new(&format!("{}.restore", entity.kind))

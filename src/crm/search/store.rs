@@ -38,23 +38,50 @@ pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
     insert(conn, kind_of(e), id, &words, &digits.join(" "))
 }
 
-/// Writes the index rows of a record just inserted, from the values it was inserted with
-/// (a new id has no rows to remove, and reading the record back would only repeat them).
-pub fn index_new(
+/// The index rows of a record just inserted, computed from the values it was inserted with
+/// (a new id has no rows to remove, and reading the record back would only repeat them);
+/// `None` for records that are not searched. The write path inserts them (see
+/// `Tx::index_new`).
+pub fn rows_new(
     conn: &Connection,
     e: &Entity,
     id: i64,
     values: &crate::crm::records::Values,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Option<NewRows>> {
     if !searched(e) {
-        return Ok(());
+        return Ok(None);
     }
     let company = match values.get("company_id").and_then(serde_json::Value::as_i64) {
         Some(c) => records::company_name(conn, c)?,
         None => None,
     };
     let (words, digits) = super::values_text(e, values, company.as_deref());
-    insert(conn, kind_of(e), id, &words, &digits.join(" "))
+    Ok(Some(NewRows {
+        kind: kind_of(e),
+        id,
+        words,
+        digits: digits.join(" "),
+    }))
+}
+
+/// A new record's index rows, waiting to be inserted.
+#[derive(Debug)]
+pub struct NewRows {
+    kind: i64,
+    id: i64,
+    words: String,
+    digits: String,
+}
+
+/// Inserts new records' index rows in index order. FTS5 writes its in-memory index out
+/// whenever a row comes in below the previous one (a company, even rowid, created between
+/// contacts): in that order each row would cost a flush and a segment to merge later.
+pub fn insert_new(conn: &Connection, mut rows: Vec<NewRows>) -> rusqlite::Result<()> {
+    rows.sort_unstable_by_key(|r| r.id * 2 + r.kind);
+    for r in rows {
+        insert(conn, r.kind, r.id, &r.words, &r.digits)?;
+    }
+    Ok(())
 }
 
 /// Writes index rows for a record whose text is already known (bulk loads).
