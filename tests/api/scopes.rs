@@ -316,3 +316,41 @@ async fn a_duplicate_outside_the_scope_is_named_by_its_owner_not_its_contents() 
     let html = r.text().await.unwrap();
     assert!(html.contains("乙的客户"), "{html}");
 }
+
+#[tokio::test]
+async fn a_manager_sees_the_teams_deals_on_the_board_and_no_others() {
+    let w = world().await;
+    let app = &w.app;
+    create_record(
+        app,
+        "companies",
+        &[("name", "华星科技"), ("status", "lead")],
+    )
+    .await;
+    let stage = app.query_i64("SELECT min(id) FROM stages");
+    let user = |e: &str| app.query_i64(&format!("SELECT id FROM users WHERE email = '{e}'"));
+    for (name, owner) in [
+        ("甲的商机", user("a@huaxing.cn")),
+        ("乙的商机", user("b@huaxing.cn")),
+    ] {
+        create_record(
+            app,
+            "deals",
+            &[
+                ("name", name),
+                ("company_id", "华星科技"),
+                ("stage_id", &stage.to_string()),
+                ("amount", "100"),
+                ("currency", "CNY"),
+                ("owner_id", &owner.to_string()),
+            ],
+        )
+        .await;
+    }
+    let (status, html) = app.get_html_as(&w.manager_north, "/deals/board").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("甲的商机"), "the team's deal is on the board");
+    assert!(!html.contains("乙的商机"), "another team's deal is not");
+    let (_, html) = app.get_html_as(&w.manager_east, "/deals/board").await;
+    assert!(html.contains("乙的商机") && !html.contains("甲的商机"));
+}
