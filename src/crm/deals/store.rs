@@ -397,9 +397,6 @@ fn scope_params(scope: &Scope) -> (Option<String>, String) {
     (scope.owners().map(json), json(scope.shared()))
 }
 
-/// Owners at most for whom a board reads each owner's deals from the owner index.
-const SMALL_TEAM: usize = 20;
-
 /// The newest cards of a stage that `scope` covers, `limit` of them.
 pub fn cards(
     conn: &Connection,
@@ -408,30 +405,22 @@ pub fn cards(
     limit: usize,
 ) -> rusqlite::Result<Vec<Card>> {
     let owners = scope.owners();
-    let (index, filter) = match owners {
-        None => ("", ""),
-        // One owner: that owner's stage index (a scalar subquery is read once, so the
-        // owner's index applies).
+    let filter = match owners {
+        None => "",
+        // One owner: that owner's stage index; several: the stage index filtered by owner.
+        // (a scalar subquery is read once, so the owner's index applies).
         Some([_]) if scope.shared().is_empty() => {
-            ("", " AND d.owner_id = (SELECT value FROM json_each(?2))")
+            " AND d.owner_id = (SELECT value FROM json_each(?2))"
         }
-        // A small team: each owner's part of the stage from the owner index, sorted
-        // together; walking the whole stage for a team's few deals read rows by the thousand.
-        Some(o) if o.len() <= SMALL_TEAM && scope.shared().is_empty() => (
-            " INDEXED BY deals_owner_stage",
-            " AND d.owner_id IN (SELECT value FROM json_each(?2))",
-        ),
-        // A large team: the stage index, filtered by owner, stops after one column.
-        Some(_) => (
-            "",
-            " AND (+d.owner_id IN (SELECT value FROM json_each(?2)) OR d.id IN (SELECT value FROM json_each(?3)))",
-        ),
+        Some(_) => {
+            " AND (+d.owner_id IN (SELECT value FROM json_each(?2)) OR d.id IN (SELECT value FROM json_each(?3)))"
+        }
     };
     let sql = format!(
         "SELECT d.id, d.name, (SELECT name FROM companies WHERE id = d.company_id), d.amount, d.currency,
                 d.expected_close, d.owner_id, (SELECT name FROM users WHERE id = d.owner_id), d.version, d.stalled_at,
                 NULL
-         FROM deals d{index} WHERE d.stage_id = ?1 AND d.deleted_at IS NULL{filter}
+         FROM deals d WHERE d.stage_id = ?1 AND d.deleted_at IS NULL{filter}
          ORDER BY d.updated_at DESC, d.id DESC LIMIT ?4"
     );
     let (owners, shared) = scope_params(scope);
