@@ -165,11 +165,7 @@ pub async fn errors(page: Page, id: web::Path<String>) -> Result<HttpResponse, A
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok())
         .ok_or(AppError::NotFound)?;
-    let custom = page
-        .state
-        .db
-        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
-        .await?;
+    let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     let bytes = error_file(&page, &custom, &report)?;
     let name = format!("import-{}-errors.csv", row.id);
     Ok(HttpResponse::Ok()

@@ -151,13 +151,6 @@ fn invalid(page: &Page, errors: FieldErrors) -> AppError {
     })
 }
 
-async fn custom_fields(page: &Page, e: &'static Entity) -> Result<Vec<CustomField>, AppError> {
-    page.state
-        .db
-        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
-        .await
-}
-
 async fn reread(page: &Page, e: &'static Entity, id: i64) -> Result<Record, AppError> {
     page.state.db.read(move |c| Ok(store::get(c, e, id)?)).await
 }
@@ -176,7 +169,7 @@ pub async fn list(
     let hidden = super::rules::hidden(&rules);
     let params = super::query::Params::new(&q, &hidden);
     let limit = api::limit(q.get("limit"))?;
-    let custom = custom_fields(&page, e).await?;
+    let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     let scope = page.scope(e.area, Action::View).await?;
     let mut query = params.query(e, &custom, &scope);
     if let Some(c) = q.get("cursor").filter(|c| !c.is_empty()) {
@@ -215,7 +208,7 @@ pub async fn create(
     JsonObject(body): JsonObject,
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require_level(e.area, Action::Create)?;
-    let custom = custom_fields(&page, e).await?;
+    let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     let mut input = Params::new();
     overlay(e, &body, &custom, &mut input)?;
     let first_stage = page
@@ -266,7 +259,7 @@ pub async fn patch(
     if version != current.version {
         return Err(changed());
     }
-    let custom = custom_fields(&page, e).await?;
+    let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     let mut input = pages::form_values(e, &current, &custom);
     overlay(e, &body, &custom, &mut input)?;
     let values = match pages::parse(&page, e, &input, Some(&current)).await? {

@@ -362,11 +362,7 @@ pub async fn edit_form(
     let mut rec = live_record(&page, e, id, Action::Edit).await?;
     let rules = page.user()?.access.rules(e.area);
     super::super::redact_record(e, &rules, &mut rec);
-    let custom = page
-        .state
-        .db
-        .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
-        .await?;
+    let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
     let input = form_values(e, &rec, &custom);
     let f = FormPage {
         entity: e,
@@ -419,11 +415,7 @@ pub async fn update(
     match result {
         Ok(()) => Ok(see_other(&format!("/{}/{id}?notice=saved", e.table))),
         Err(AppError::Conflict(_)) => {
-            let custom = page
-                .state
-                .db
-                .read(move |c| Ok(crate::crm::fields::store::for_entity(c, e.table)?))
-                .await?;
+            let custom = crate::crm::fields::definitions(&page.state.db, e.table).await?;
             let rules = page.user()?.access.rules(e.area);
             let mut current = current;
             super::super::redact_record(e, &rules, &mut current);
