@@ -26,6 +26,8 @@ pub struct Config {
     pub backup: crate::backup::BackupConfig,
     /// The REST API and imports.
     pub api: ApiConfig,
+    /// Outbound webhooks.
+    pub webhooks: crate::crm::webhooks::tls::WebhooksConfig,
 }
 
 /// `[api]`: the REST API, its tokens and file imports.
@@ -335,6 +337,12 @@ impl Config {
         if self.data.read_connections == 0 {
             return Err(bad("data.read_connections", "must be at least 1"));
         }
+        self.webhooks
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                origin: "config".into(),
+                message,
+            })?;
         self.backup
             .validate()
             .map_err(|message| ConfigError::Invalid {

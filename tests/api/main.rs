@@ -38,3 +38,4 @@ mod setup;
 mod sharing;
 mod users;
 mod webhooks;
+mod webhooks_tls;

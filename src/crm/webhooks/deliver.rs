@@ -1,9 +1,10 @@
 //! Posting a delivery to a receiver.
 //!
-//! A deliberately small, blocking HTTP/1.1 client for `http://` URLs: Kith and its receivers sit
-//! on a LAN, so this avoids an async HTTP and TLS stack. The caller runs [`post`] on a background
-//! thread. HTTPS is refused with a clear error the admin UI can show.
+//! A deliberately small, blocking HTTP/1.1 client for `http://` and `https://` URLs (TLS in
+//! [`super::tls`]), so deliveries need no async HTTP stack. The caller runs [`post`] on a
+//! background thread.
 
+use super::tls::{Conn, Trust, tls_failure};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv6Addr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
@@ -24,9 +25,19 @@ const RESERVED: [&str; 6] = [
     "transfer-encoding",
 ];
 
+/// How deliveries are sent: the time one attempt may take and the authorities trusted for
+/// `https://` receivers.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Connect, send and read together.
+    pub timeout: Duration,
+    /// Checks `https://` receivers' certificates.
+    pub trust: Trust,
+}
+
 /// One POST to send: a JSON body and extra headers (typically the signature).
 pub struct Delivery<'a> {
-    /// An `http://host[:port][/path][?query]` URL.
+    /// An `http[s]://host[:port][/path][?query]` URL.
     pub url: &'a str,
     /// The JSON body.
     pub body: &'a [u8],
@@ -66,14 +77,14 @@ pub fn backoff(attempt: u32) -> chrono::Duration {
     }
 }
 
-/// Sends `d` and reads the reply, all within `timeout` (connect, send and read together; name
-/// resolution uses the system resolver and is not bounded by it). Never panics: every failure
-/// comes back as an [`Outcome`] with `error` set.
-pub fn post(d: &Delivery<'_>, timeout: Duration) -> Outcome {
+/// Sends `d` and reads the reply, all within the client's timeout (connect, TLS handshake, send
+/// and read together; name resolution uses the system resolver and is not bounded by it).
+/// Never panics: every failure comes back as an [`Outcome`] with `error` set.
+pub fn post(d: &Delivery<'_>, client: &Client) -> Outcome {
     let start = Instant::now();
     // Clamped so the deadline arithmetic cannot overflow.
-    let deadline = start + timeout.min(Duration::from_secs(3600));
-    let (status, error, response_excerpt) = match send(d, deadline) {
+    let deadline = start + client.timeout.min(Duration::from_secs(3600));
+    let (status, error, response_excerpt) = match send(d, &client.trust, deadline) {
         Ok((status, excerpt)) => (Some(status), None, excerpt),
         Err(error) => (None, Some(error), String::new()),
     };
@@ -89,6 +100,8 @@ pub fn post(d: &Delivery<'_>, timeout: Duration) -> Outcome {
 /// The parts of a URL the request needs.
 #[derive(Debug, PartialEq, Eq)]
 struct Target {
+    /// `https://`.
+    tls: bool,
     /// Host name or IP address, without IPv6 brackets.
     host: String,
     port: u16,
@@ -103,9 +116,9 @@ impl Target {
             true => format!("[{}]", self.host),
             false => self.host.clone(),
         };
-        match self.port {
-            80 => host,
-            port => format!("{host}:{port}"),
+        match (self.tls, self.port) {
+            (false, 80) | (true, 443) => host,
+            (_, port) => format!("{host}:{port}"),
         }
     }
 }
@@ -114,10 +127,11 @@ fn parse_url(url: &str) -> Result<Target, String> {
     let (scheme, rest) = url
         .trim()
         .split_once("://")
-        .ok_or("not an absolute http:// URL")?;
-    if !scheme.eq_ignore_ascii_case("http") {
+        .ok_or("not an absolute http:// or https:// URL")?;
+    let tls = scheme.eq_ignore_ascii_case("https");
+    if !tls && !scheme.eq_ignore_ascii_case("http") {
         return Err(format!(
-            "unsupported scheme {scheme}: only http:// is supported"
+            "unsupported scheme {scheme}: only http:// and https:// are supported"
         ));
     }
     let rest = rest.split('#').next().unwrap_or_default();
@@ -139,6 +153,7 @@ fn parse_url(url: &str) -> Result<Target, String> {
         return Err(format!("bad host {host:?}"));
     }
     let port = match after {
+        "" | ":" if tls => 443,
         "" | ":" => 80,
         _ => (after.strip_prefix(':').and_then(|p| p.parse().ok()))
             .filter(|p| *p != 0)
@@ -152,6 +167,7 @@ fn parse_url(url: &str) -> Result<Target, String> {
         }
     }
     Ok(Target {
+        tls,
         host: host.to_ascii_lowercase(),
         port,
         path: encoded,
@@ -172,6 +188,9 @@ fn check_header(name: &str, value: &str) -> Result<(), String> {
 }
 
 fn describe(what: &str, e: &std::io::Error) -> String {
+    if let Some(tls) = tls_failure(e) {
+        return tls;
+    }
     match e.kind() {
         ErrorKind::TimedOut | ErrorKind::WouldBlock => format!("{what}: timed out"),
         ErrorKind::ConnectionRefused => format!("{what}: connection refused"),
@@ -186,7 +205,7 @@ fn remaining(deadline: Instant, what: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("{what}: timed out"))
 }
 
-fn send(d: &Delivery<'_>, deadline: Instant) -> Result<(u16, String), String> {
+fn send(d: &Delivery<'_>, trust: &Trust, deadline: Instant) -> Result<(u16, String), String> {
     let target = parse_url(d.url)?;
     let mut request = format!(
         "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
@@ -216,10 +235,14 @@ fn send(d: &Delivery<'_>, deadline: Instant) -> Result<(u16, String), String> {
             break;
         }
     }
-    let mut stream = result?;
-    let sent = stream
-        .set_write_timeout(Some(remaining(deadline, "send")?))
-        .and_then(|()| stream.write_all(&request));
+    let tls = target.tls.then_some((trust, target.host.as_str()));
+    let mut stream = Conn::new(result?, tls)?;
+    // The TLS handshake happens with the first write; it reads, too.
+    let wait = remaining(deadline, "send")?;
+    let sent = (stream.tcp().set_write_timeout(Some(wait)))
+        .and_then(|()| stream.tcp().set_read_timeout(Some(wait)))
+        .and_then(|()| stream.write_all(&request))
+        .and_then(|()| stream.flush());
     sent.map_err(|e| describe("send", &e))?;
     read_response(&mut stream, deadline)
 }
@@ -266,7 +289,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
 
 /// Reads until the response is complete, the connection closes, 64 KiB or the deadline.
 /// Once the status line is in, a later timeout or reset only cuts the excerpt short.
-fn read_response(stream: &mut TcpStream, deadline: Instant) -> Result<(u16, String), String> {
+fn read_response(stream: &mut Conn, deadline: Instant) -> Result<(u16, String), String> {
     let (mut buf, mut chunk, mut head) = (Vec::new(), [0u8; 8192], None);
     let what = "waiting for the response";
     loop {
@@ -292,7 +315,7 @@ fn read_response(stream: &mut TcpStream, deadline: Instant) -> Result<(u16, Stri
             Err(e) => return Err(e),
         };
         let room = chunk.len().min(MAX_RESPONSE - buf.len());
-        match stream
+        match (stream.tcp())
             .set_read_timeout(Some(wait))
             .and_then(|()| stream.read(&mut chunk[..room]))
         {
@@ -326,14 +349,13 @@ mod tests {
     const SECOND: Duration = Duration::from_secs(1);
 
     fn post_to(url: &str, headers: &[(&str, String)], timeout: Duration) -> Outcome {
-        post(
-            &Delivery {
-                url,
-                body: br#"{"a":1}"#,
-                headers,
-            },
-            timeout,
-        )
+        let trust = super::super::tls::tests::test_trust();
+        let delivery = Delivery {
+            url,
+            body: br#"{"a":1}"#,
+            headers,
+        };
+        post(&delivery, &Client { timeout, trust })
     }
 
     /// A receiver that reads one request (its JSON body ends in `}`), answers `response`, keeps
@@ -447,9 +469,9 @@ mod tests {
     }
 
     #[test]
-    fn https_and_unsafe_headers_are_refused_before_connecting() {
-        let error = post_to("https://example.com/", &[], SECOND).error.unwrap();
-        assert!(error.contains("unsupported scheme https"), "{error}");
+    fn other_schemes_and_unsafe_headers_are_refused_before_connecting() {
+        let error = post_to("ftp://example.com/", &[], SECOND).error.unwrap();
+        assert!(error.contains("unsupported scheme ftp"), "{error}");
         for (name, value) in [
             ("X-A", "a\r\nEvil: 1"),
             ("content-length", "1"),
@@ -464,7 +486,12 @@ mod tests {
     fn urls_parse_with_defaults_and_kept_queries() {
         let t = |host: &str, port, path: &str| {
             let (host, path) = (host.to_owned(), path.to_owned());
-            Ok(Target { host, port, path })
+            Ok(Target {
+                tls: false,
+                host,
+                port,
+                path,
+            })
         };
         assert_eq!(parse_url("http://Hooks.lan"), t("hooks.lan", 80, "/"));
         assert_eq!(parse_url("HTTP://h:8080?a=1&b"), t("h", 8080, "/?a=1&b"));
@@ -477,11 +504,19 @@ mod tests {
             (80, "/", "[fe80::1]".into())
         );
         assert_eq!(parse_url("http://h:8080").unwrap().authority(), "h:8080");
+        let tls = parse_url("HTTPS://Hooks.example.com/in").unwrap();
+        assert_eq!(
+            (tls.tls, tls.port, tls.authority(), tls.path.as_str()),
+            (true, 443, "hooks.example.com".into(), "/in")
+        );
+        let tls = parse_url("https://h:8443").unwrap();
+        assert_eq!((tls.tls, tls.authority()), (true, "h:8443".into()));
+        assert_eq!(parse_url("http://h:443").unwrap().authority(), "h:443");
     }
 
     #[test]
     fn bad_urls_are_refused() {
-        let urls = "|hooks.lan/in|ftp://h/|https://h/|http://|http://user:pw@h/|http://h:0/|\
+        let urls = "|hooks.lan/in|ftp://h/|https://|http://|http://user:pw@h/|http://h:0/|\
                     http://h:99999/|http://h:x/|http://[::1/|http://[zz]/|http://[::1]x/|\
                     http://a b/|http://h\r\n/|http://h:1:2/";
         for url in urls.split('|') {

@@ -29,9 +29,8 @@ pub fn event_input(name: &str) -> String {
     format!("ev_{name}")
 }
 
-/// Checks a receiver address; `Err` carries the i18n key of the problem. Only `http://` is
-/// accepted because the deliverer speaks plain HTTP (receivers live on the LAN, or behind a
-/// local relay that forwards to an HTTPS service).
+/// Checks a receiver address (`http://` or `https://`); `Err` carries the i18n key of the
+/// problem.
 pub fn check_url(url: &str) -> Result<(), &'static str> {
     if url.is_empty() {
         return Err("webhook.error.url_required");
@@ -40,10 +39,8 @@ pub fn check_url(url: &str) -> Result<(), &'static str> {
         return Err("webhook.error.url_too_long");
     }
     let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") {
-        return Err("webhook.error.url_https");
-    }
-    let Some(rest) = lower.strip_prefix("http://") else {
+    let rest = lower.strip_prefix("http://");
+    let Some(rest) = rest.or_else(|| lower.strip_prefix("https://")) else {
         return Err("webhook.error.url_invalid");
     };
     if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -224,17 +221,15 @@ mod tests {
             "http://hooks.lan",
             "HTTP://Relay.local:9000/in?x=1",
             "http://[::1]:7000/",
+            "https://hooks.example.com/kith",
+            "HTTPS://10.0.0.5:8443/in",
         ] {
             assert_eq!(check_url(url), Ok(()), "{url}");
         }
     }
 
     #[test]
-    fn https_and_malformed_addresses_are_refused_with_their_reason() {
-        assert_eq!(
-            check_url("https://hooks.example.com/"),
-            Err("webhook.error.url_https")
-        );
+    fn malformed_addresses_are_refused_with_their_reason() {
         assert_eq!(check_url(""), Err("webhook.error.url_required"));
         let long = format!("http://h/{}", "a".repeat(URL_MAX));
         assert_eq!(check_url(&long), Err("webhook.error.url_too_long"));
@@ -242,7 +237,8 @@ mod tests {
             "hooks.lan/in",
             "ftp://h/",
             "http://",
-            "http://user:pw@h/",
+            "https://",
+            "https://user:pw@h/",
             "http://h:0/",
             "http://h:99999/",
             "http://h:x/",
@@ -271,10 +267,10 @@ mod tests {
 
     #[test]
     fn a_webhook_needs_an_address_and_an_event() {
-        let (w, errors) = parse(&form(&[("url", "https://x.example/")]));
-        assert_eq!(errors["url"], "webhook.error.url_https");
+        let (w, errors) = parse(&form(&[("url", "ftp://x.example/")]));
+        assert_eq!(errors["url"], "webhook.error.url_invalid");
         assert_eq!(errors["events"], "webhook.error.events");
-        assert_eq!(w.url, "https://x.example/", "input kept");
+        assert_eq!(w.url, "ftp://x.example/", "input kept");
         assert!(!w.active);
     }
 }

@@ -1,7 +1,7 @@
 //! Outbound webhooks: signed deliveries of changes to URLs an admin registers.
 //!
 //! An audited change that a webhook listens for is queued in the same transaction
-//! (`outbox`), a background thread sends it (`worker`, `deliver`, `sign`) and records each
+//! (`outbox`), a background thread sends it (`worker`, `deliver`, `tls`, `sign`) and records each
 //! attempt, and administrators manage receivers and read the delivery log (`pages`).
 
 pub mod deliver;
@@ -11,4 +11,5 @@ pub mod outbox;
 pub mod pages;
 pub mod sign;
 pub mod store;
+pub mod tls;
 pub mod worker;

@@ -5,9 +5,10 @@
 //! for the timeout). No lock or transaction is held while a request is in flight: the
 //! deliveries are read first, then each outcome is written on its own as bookkeeping.
 
-use super::deliver::{self, Delivery, MAX_ATTEMPTS, Outcome};
+use super::deliver::{self, Client, Delivery, MAX_ATTEMPTS, Outcome};
 use super::sign;
 use super::store::{self, Due};
+use super::tls::{Trust, WebhooksConfig};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::server::AppState;
@@ -53,13 +54,25 @@ impl RunReport {
     }
 }
 
-/// Starts the delivery loop for a running server.
+/// Starts the delivery loop for a running server. The trusted certificate authorities are
+/// read on the worker's thread, so reading the server's store never delays start-up.
 pub fn spawn(state: web::Data<AppState>) {
     let spawned = std::thread::Builder::new()
         .name("webhooks".into())
         .spawn(move || {
+            let trust = Trust::load(&state.config.webhooks).or_else(|e| {
+                tracing::error!("Webhooks: {e}; trusting the built-in authorities only");
+                Trust::load(&WebhooksConfig::default())
+            });
+            let client = match trust {
+                Ok(trust) => Client {
+                    timeout: TIMEOUT,
+                    trust,
+                },
+                Err(e) => return tracing::error!("Webhooks cannot start: {e}"),
+            };
             loop {
-                match run_due(&state.db, Utc::now(), TIMEOUT) {
+                match run_due(&state.db, Utc::now(), &client) {
                     Ok(r) if r.total() > 0 => tracing::info!(
                         webhooks.delivered = r.delivered,
                         webhooks.retrying = r.retrying,
@@ -81,11 +94,11 @@ pub fn spawn(state: web::Data<AppState>) {
     }
 }
 
-/// Sends every delivery due at `now` (each attempt bounded by `timeout`) and records the
+/// Sends every delivery due at `now` (each attempt bounded by the client's timeout) and records the
 /// outcomes: delivered, scheduled again after [`deliver::backoff`], or failed once
 /// [`MAX_ATTEMPTS`] attempts were made. `now` is injectable so the schedule can be tested
 /// without waiting.
-pub fn run_due(db: &Db, now: DateTime<Utc>, timeout: Duration) -> Result<RunReport, AppError> {
+pub fn run_due(db: &Db, now: DateTime<Utc>, client: &Client) -> Result<RunReport, AppError> {
     let at = store::stamp(now);
     let due = db.read_blocking(|c| Ok(store::due(c, &at, PER_HOOK, BATCH)?))?;
     let mut groups: Vec<Vec<Due>> = Vec::new();
@@ -101,7 +114,7 @@ pub fn run_due(db: &Db, now: DateTime<Utc>, timeout: Duration) -> Result<RunRepo
     let results: Vec<_> = std::thread::scope(|s| {
         let handles: Vec<_> = groups
             .into_iter()
-            .map(|g| s.spawn(move || send_all(db, now, timeout, g)))
+            .map(|g| s.spawn(move || send_all(db, now, client, g)))
             .collect();
         handles.into_iter().map(|h| h.join()).collect()
     });
@@ -125,7 +138,7 @@ pub fn run_due(db: &Db, now: DateTime<Utc>, timeout: Duration) -> Result<RunRepo
 fn send_all(
     db: &Db,
     now: DateTime<Utc>,
-    timeout: Duration,
+    client: &Client,
     due: Vec<Due>,
 ) -> Result<RunReport, AppError> {
     let mut report = RunReport::default();
@@ -137,7 +150,7 @@ fn send_all(
             report.skipped += 1;
             continue;
         }
-        let outcome = send(&d, timeout);
+        let outcome = send(&d, client);
         let attempts = u32::try_from(d.attempts.saturating_add(1)).unwrap_or(u32::MAX);
         if let Some(status) = outcome.status.filter(|_| outcome.ok()) {
             let at = store::stamp(now);
@@ -172,7 +185,7 @@ fn send_all(
 }
 
 /// One attempt: the stored body exactly as queued, signed at the time of sending.
-fn send(d: &Due, timeout: Duration) -> Outcome {
+fn send(d: &Due, client: &Client) -> Outcome {
     let body = d.payload.as_bytes();
     let signature = sign::header_value(&d.secret, Utc::now().timestamp(), body);
     let headers = [
@@ -185,7 +198,7 @@ fn send(d: &Due, timeout: Duration) -> Outcome {
         body,
         headers: &headers,
     };
-    deliver::post(&delivery, timeout)
+    deliver::post(&delivery, client)
 }
 
 /// The log's reason for a failed attempt: the client's error when no status came back,
