@@ -47,6 +47,15 @@ pub enum AppError {
     /// The record changed since it was read, or a unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A new record looks like records already on file; the client confirms to create it
+    /// anyway. Each duplicate holds only what the user may know of it.
+    #[error("duplicate: {message}")]
+    Duplicate {
+        /// A sentence for the user.
+        message: String,
+        /// The records it looks like.
+        duplicates: Vec<serde_json::Value>,
+    },
     /// Too many attempts; try again later.
     #[error("too many requests")]
     TooManyRequests,
@@ -95,6 +104,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::Validation { .. } => "validation_failed",
             AppError::Conflict(_) => "conflict",
+            AppError::Duplicate { .. } => "duplicate",
             AppError::MethodNotAllowed(_) => "method_not_allowed",
             AppError::TooManyRequests => "too_many_requests",
             AppError::TooLarge => "payload_too_large",
@@ -126,7 +136,7 @@ impl ResponseError for AppError {
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::SignInRequired => StatusCode::UNAUTHORIZED,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::Duplicate { .. } => StatusCode::CONFLICT,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

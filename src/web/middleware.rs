@@ -163,14 +163,19 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
             Some(AppError::Validation { fields, .. }) => serde_json::to_value(fields).ok(),
             _ => None,
         };
-        HttpResponse::build(status).json(serde_json::json!({
-            "error": {
-                "code": code,
-                "message": message.clone().unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
-                "fields": fields,
-                "request_id": request_id,
-            }
-        }))
+        let mut error = serde_json::json!({
+            "code": code,
+            "message": message.clone().unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string()),
+            "fields": fields,
+            "request_id": request_id,
+        });
+        // A possible duplicate says which records it looks like.
+        if let (Some(AppError::Duplicate { duplicates, .. }), Some(error)) =
+            (app, error.as_object_mut())
+        {
+            error.insert("duplicates".into(), duplicates.clone().into());
+        }
+        HttpResponse::build(status).json(serde_json::json!({ "error": error }))
     } else if matches!(app, Some(AppError::SignInRequired)) {
         let next = req
             .uri()
@@ -204,7 +209,9 @@ fn render_error(res: ServiceResponse<BoxBody>, request_id: &str) -> ServiceRespo
 
 fn user_message(e: &AppError) -> Option<String> {
     match e {
-        AppError::Validation { message, .. } => Some(message.clone()),
+        AppError::Validation { message, .. } | AppError::Duplicate { message, .. } => {
+            Some(message.clone())
+        }
         AppError::Conflict(m)
         | AppError::Denied(m)
         | AppError::PreconditionFailed(m)

@@ -28,6 +28,7 @@ mod quotes;
 mod records;
 mod rest;
 mod rest_directory;
+mod rest_duplicates;
 mod rest_followups;
 mod rest_products;
 mod rest_quotes;

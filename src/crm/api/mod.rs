@@ -57,7 +57,8 @@ fn records(cfg: &mut web::ServiceConfig, e: &'static Entity) {
     )
     .route(
         &base,
-        web::post().to(move |pg: Page, b: JsonObject| api::create(e, pg, b)),
+        web::post()
+            .to(move |pg: Page, q: web::Query<Params>, b: JsonObject| api::create(e, pg, q, b)),
     )
     .route(
         &one,

@@ -31,6 +31,9 @@ pub struct Writes {
     pub update: bool,
     /// `DELETE` is offered, doing what this says (e.g. "moved to the trash").
     pub delete: Option<&'static str>,
+    /// `POST` refuses a new item that looks like existing ones (409 listing them) unless
+    /// the query says `allow_duplicate=true`.
+    pub duplicates: bool,
 }
 
 impl Writes {
@@ -39,24 +42,28 @@ impl Writes {
         create: false,
         update: false,
         delete: None,
+        duplicates: false,
     };
     /// Create only: a log, or things the pages never change.
     pub const CREATE: Writes = Writes {
         create: true,
         update: false,
         delete: None,
+        duplicates: false,
     };
     /// Create and change, never delete.
     pub const CREATE_CHANGE: Writes = Writes {
         create: true,
         update: true,
         delete: None,
+        duplicates: false,
     };
     /// Create, change and delete to the trash, like every kind of record.
     pub const ALL: Writes = Writes {
         create: true,
         update: true,
         delete: Some("moved to the trash"),
+        duplicates: false,
     };
 }
 
@@ -143,7 +150,10 @@ pub fn record_collection(e: &'static Entity) -> Collection {
             .collect(),
         filters,
         sorts: e.sorts.to_vec(),
-        writes: Writes::ALL,
+        writes: Writes {
+            duplicates: crate::crm::records::store::checks_duplicates(e),
+            ..Writes::ALL
+        },
     }
 }
 
@@ -161,6 +171,11 @@ pub fn collections() -> Vec<Collection> {
     all.push(crate::crm::quotes::api::collection());
     all
 }
+
+/// What a create's 409 means where it checks for duplicates.
+const DUPLICATE: &str = "possible duplicate (code `duplicate`): `duplicates` lists the items it looks like, \
+    each with what it shares (`matched`); one the user may not open shows only its owner and \
+    `hidden: true`. Repeat with `allow_duplicate=true` to create it anyway";
 
 fn error_response(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -220,7 +235,14 @@ fn paths_of(c: &Collection) -> (String, Value, String, Value) {
     if c.writes.create {
         let mut create_responses = errors(&["401", "403", "422", "429"]);
         create_responses.insert("201".into(), item_response(&schema, "created"));
-        collection.insert("post".into(), json!({"operationId": format!("create_{}", c.name), "tags": [c.name], "requestBody": body, "responses": create_responses}));
+        let mut create = json!({"operationId": format!("create_{}", c.name), "tags": [c.name], "requestBody": body});
+        if c.writes.duplicates {
+            create_responses.insert("409".into(), error_response(DUPLICATE));
+            create["parameters"] = json!([{"name": "allow_duplicate", "in": "query", "schema": {"type": "boolean", "default": false},
+                "description": "create the item even if it looks like existing ones (`true` or `1`)"}]);
+        }
+        create["responses"] = Value::Object(create_responses);
+        collection.insert("post".into(), create);
     }
     if c.writes.update {
         let mut patch_responses = errors(&["401", "403", "404", "409", "412", "422", "428", "429"]);
@@ -263,7 +285,14 @@ pub fn build() -> Value {
         "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": {"type": "string"}, "message": {"type": "string"},
             "fields": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
-            "request_id": {"type": "string"}
+            "request_id": {"type": "string"},
+            "duplicates": {"type": "array", "description": "with code `duplicate` only", "items": {
+                "type": "object", "required": ["owner", "matched"], "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"},
+                    "owner": {"type": ["string", "null"], "description": "the owner's name"},
+                    "matched": {"type": "string", "enum": ["name", "mobile", "phone", "email"]},
+                    "hidden": {"type": "boolean", "description": "true for an item the user may not open: no id or name"}
+                }}}
         }}}
     }));
     json!({

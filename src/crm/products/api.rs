@@ -44,6 +44,7 @@ pub fn collection() -> Collection {
             create: true,
             update: true,
             delete: Some("deactivated: taken off new quote lines, kept for the quotes that use it"),
+            duplicates: false,
         },
     }
 }

@@ -5,7 +5,7 @@
 
 use super::pages::{self, Params, live_record};
 use super::store::{self, Record};
-use super::{Entity, FieldErrors, Kind};
+use super::{Entity, FieldErrors, Kind, Values};
 use crate::auth::Action;
 use crate::crm::fields::CustomField;
 use crate::error::AppError;
@@ -201,10 +201,38 @@ pub async fn get(
     Ok(with_etag(api::ok(to_json(e, &rec, &rules)), rec.version))
 }
 
-/// `POST /api/v1/{entity}`.
+/// Whether the query of a create says to go ahead despite possible duplicates
+/// (`allow_duplicate=true` or `1`).
+fn allows_duplicate(q: &Params) -> bool {
+    q.get("allow_duplicate")
+        .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+/// 409 naming the records a new one looks like, as the create form warns about them; the
+/// client repeats the request with `allow_duplicate=true` to create it anyway.
+async fn refuse_duplicates(
+    page: &Page,
+    e: &'static Entity,
+    values: &Values,
+) -> Result<(), AppError> {
+    let duplicates = pages::known_duplicates(page, e, values).await?;
+    if duplicates.is_empty() {
+        return Ok(());
+    }
+    // The form's heading ("Possible duplicates found:") without the colon that led to its list.
+    let title = page.tr("record.duplicates_title");
+    Err(AppError::Duplicate {
+        message: title.trim_end_matches([':', '：']).to_string(),
+        duplicates,
+    })
+}
+
+/// `POST /api/v1/{entity}`: refused with 409 when the record looks like ones on file,
+/// unless `allow_duplicate=true`.
 pub async fn create(
     e: &'static Entity,
     page: Page,
+    q: web::Query<Params>,
     JsonObject(body): JsonObject,
 ) -> Result<HttpResponse, AppError> {
     page.user()?.require_level(e.area, Action::Create)?;
@@ -228,6 +256,9 @@ pub async fn create(
     if !pages::owner_allowed(&page, e, &values).await? {
         let errors = FieldErrors::from([("owner_id".into(), "record.error.owner_scope".into())]);
         return Err(invalid(&page, errors));
+    }
+    if !allows_duplicate(&q) {
+        refuse_duplicates(&page, e, &values).await?;
     }
     let id = page
         .state

@@ -521,8 +521,6 @@ pub fn contact_by_name(
     .optional()
 }
 
-/// Live records that share a normalized phone, email or company name with `values`, for the
-/// duplicate warning; `except` leaves out the record being edited.
 /// A record that looks like the one being saved.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Duplicate {
@@ -534,8 +532,29 @@ pub struct Duplicate {
     pub owner_id: Option<i64>,
     /// Owner's name.
     pub owner_name: Option<String>,
+    /// The field the two share (`name`, `mobile`, `phone`, `email`); the first one found when
+    /// they share several.
+    pub matched: &'static str,
 }
 
+/// The columns compared to find duplicates of a kind of record.
+fn duplicate_keys(e: &Entity) -> &'static [&'static str] {
+    match e.table {
+        "companies" => &["name_norm", "phone", "email"],
+        _ => &["mobile", "phone", "email"],
+    }
+}
+
+/// Whether records of this kind can have duplicates found by [`duplicates`] (deals cannot:
+/// they have none of the columns compared).
+pub fn checks_duplicates(e: &Entity) -> bool {
+    duplicate_keys(e)
+        .iter()
+        .any(|k| *k == "name_norm" || e.field(k).is_some())
+}
+
+/// Live records that share a normalized phone, email or company name with `values`, for the
+/// duplicate warning; `except` leaves out the record being edited.
 pub fn duplicates(
     conn: &Connection,
     e: &Entity,
@@ -543,13 +562,13 @@ pub fn duplicates(
     except: Option<i64>,
 ) -> rusqlite::Result<Vec<Duplicate>> {
     let mut found: Vec<Duplicate> = Vec::new();
-    let keys: &[&str] = match e.table {
-        "companies" => &["name_norm", "phone", "email"],
-        _ => &["mobile", "phone", "email"],
-    };
-    for key in keys {
+    for key in duplicate_keys(e) {
         let Some(Value::String(v)) = values.get(*key) else {
             continue;
+        };
+        let matched = match *key {
+            "name_norm" => "name",
+            other => other,
         };
         let sql = format!(
             "SELECT r.id, r.name, r.owner_id, u.name FROM {} r LEFT JOIN users u ON u.id = r.owner_id
@@ -563,6 +582,7 @@ pub fn duplicates(
                 name: r.get(1)?,
                 owner_id: r.get(2)?,
                 owner_name: r.get(3)?,
+                matched,
             })
         })?;
         for row in rows {
@@ -670,5 +690,34 @@ mod tests {
                 .any(|step| step.starts_with("SCAN companies") || step.contains("TEMP B-TREE")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn a_duplicate_says_which_field_it_shares() {
+        let conn = crate::db::memory().unwrap();
+        let id = company(&conn, "华星科技有限公司");
+        let companies = &crate::crm::companies::COMPANIES;
+        let values = Values::from([(
+            "name_norm".to_string(),
+            Value::from(crate::crm::records::normalize_company_name("华星科技")),
+        )]);
+        let found = duplicates(&conn, companies, &values, None).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].id, found[0].matched), (id, "name"));
+        assert!(
+            duplicates(&conn, companies, &values, Some(id))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_kinds_with_a_name_phone_or_email_to_compare_check_for_duplicates() {
+        let checked: Vec<&str> = crate::crm::records::all()
+            .into_iter()
+            .filter(|e| checks_duplicates(e))
+            .map(|e| e.table)
+            .collect();
+        assert_eq!(checked, ["companies", "contacts", "leads"]);
     }
 }

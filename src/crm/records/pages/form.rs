@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::web::page::{Page, see_other};
 use actix_web::{HttpResponse, web};
 use minijinja::{Value, context};
-use serde_json::Value as Json;
+use serde_json::{Value as Json, json};
 use std::collections::HashMap;
 
 /// A stored record as form inputs (what an edit form starts from).
@@ -280,6 +280,37 @@ pub async fn owner_allowed(
         .allows(Some(owner.unwrap_or(me))))
 }
 
+/// Records that look like a new record's `values`, as the duplicate warning shows them to
+/// this user: one they may open by id, name, owner and the field it shares; one outside
+/// their scope only by its owner and that field (`hidden`), never its contents. The form and
+/// the API warn alike.
+pub async fn known_duplicates(
+    page: &Page,
+    e: &'static Entity,
+    values: &Values,
+) -> Result<Vec<Json>, AppError> {
+    let v = values.clone();
+    let found = page
+        .state
+        .db
+        .read(move |c| Ok(store::duplicates(c, e, &v, None)?))
+        .await?;
+    if found.is_empty() {
+        return Ok(vec![]);
+    }
+    let scope = page.scope(e.area, Action::View).await?;
+    Ok(found
+        .into_iter()
+        .map(|d| {
+            if scope.allows_record(d.owner_id, d.id) {
+                json!({"id": d.id, "name": d.name, "owner": d.owner_name, "matched": d.matched})
+            } else {
+                json!({"hidden": true, "owner": d.owner_name, "matched": d.matched})
+            }
+        })
+        .collect())
+}
+
 /// `POST /{entity}/new`: validates, warns about duplicates until confirmed, creates.
 pub async fn create(
     e: &'static Entity,
@@ -310,32 +341,15 @@ pub async fn create(
         }
     };
     if input.get("confirm_duplicate").is_none_or(|v| v != "1") {
-        let v = values.clone();
-        let duplicates = page
-            .state
-            .db
-            .read(move |c| Ok(store::duplicates(c, e, &v, None)?))
-            .await?;
+        let duplicates = known_duplicates(&page, e, &values).await?;
         if !duplicates.is_empty() {
-            // A duplicate outside the user's scope is named by its owner only, not its contents.
-            let scope = page.scope(e.area, Action::View).await?;
-            let duplicates = duplicates
-                .into_iter()
-                .map(|d| {
-                    if scope.allows_record(d.owner_id, d.id) {
-                        context! { id => d.id, name => d.name, owner => d.owner_name }
-                    } else {
-                        context! { hidden => true, owner => d.owner_name }
-                    }
-                })
-                .collect();
             let f = FormPage {
                 entity: e,
                 input: &input,
                 errors: FieldErrors::new(),
                 record: None,
                 version: None,
-                duplicates,
+                duplicates: duplicates.iter().map(Value::from_serialize).collect(),
                 conflict: None,
             };
             return render_form(&page, f, false).await;

@@ -7,8 +7,8 @@ mod show;
 mod trash;
 
 pub use form::{
-    PENDING_COMPANY, create, edit_form, form_values, lookup, new_form, owner_allowed, parse,
-    parse_for_pending_company, update,
+    PENDING_COMPANY, create, edit_form, form_values, known_duplicates, lookup, new_form,
+    owner_allowed, parse, parse_for_pending_company, update,
 };
 pub use list::list;
 pub use show::{show, show_page};
