@@ -48,8 +48,13 @@ async fn a_contact_with_the_mobile_of_another_in_another_format_answers_409_nami
 
     // Assert
     let e = duplicate_error(r).await;
-    let title = Lang::En.tr("record.duplicates_title");
-    assert_eq!(e["message"], title.trim_end_matches(':'), "{e}");
+    assert_eq!(e["message"], Lang::En.tr("api.duplicate"), "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("allow_duplicate=true")
+    );
     assert_eq!(
         e["duplicates"],
         json!([{"id": existing, "name": "王总", "owner": ADMIN_NAME, "matched": "mobile"}])

@@ -219,10 +219,8 @@ async fn refuse_duplicates(
     if duplicates.is_empty() {
         return Ok(());
     }
-    // The form's heading ("Possible duplicates found:") without the colon that led to its list.
-    let title = page.tr("record.duplicates_title");
     Err(AppError::Duplicate {
-        message: title.trim_end_matches([':', '：']).to_string(),
+        message: page.tr("api.duplicate"),
         duplicates,
     })
 }
