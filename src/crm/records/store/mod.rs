@@ -1,6 +1,8 @@
 //! SQL for customer records. Statements are assembled only from the entity's static field
 //! list and fixed fragments; every value from a request is a bound parameter.
 
+mod team;
+
 use super::{Entity, Kind, Values};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
@@ -334,6 +336,20 @@ pub fn list(
         .find(|s| **s == q.sort)
         .copied()
         .unwrap_or("updated_at");
+    match team::page(conn, e, q, sort, limit)? {
+        Some(page) => Ok(page),
+        None => walk(conn, e, q, sort, limit),
+    }
+}
+
+/// One page of `q` read along the sort index, filtering as it goes.
+fn walk(
+    conn: &Connection,
+    e: &Entity,
+    q: &ListQuery,
+    sort: &str,
+    limit: usize,
+) -> rusqlite::Result<(Vec<Record>, bool)> {
     let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = &q.status {
