@@ -152,7 +152,8 @@ mod tests {
         let statuses = ["lead", "prospect", "customer", "churned"];
         for i in 0..400i64 {
             let (owner, minute) = (i * 7 % 5 + 1, i * 13 % 37);
-            let name = ["王", "张", "Li", "李", "Ann"][(i % 5) as usize].repeat((i % 3 + 1) as usize);
+            let name =
+                ["王", "张", "Li", "李", "Ann"][(i % 5) as usize].repeat((i % 3 + 1) as usize);
             let deleted = (i % 11 == 0).then_some("gone");
             for (table, extra) in [("contacts", ""), ("companies", ", name_norm")] {
                 let norm = if extra.is_empty() { "" } else { ", ?1" };
@@ -235,7 +236,10 @@ mod tests {
             owners: Some(vec![1]),
             ..team.clone()
         };
-        assert!(!served(&one, "updated_at"), "one owner reads its index directly");
+        assert!(
+            !served(&one, "updated_at"),
+            "one owner reads its index directly"
+        );
         let shared = ListQuery {
             shared: vec![3],
             ..team.clone()
@@ -251,6 +255,9 @@ mod tests {
             ..team.clone()
         };
         assert!(!served(&by_name, "name"), "no (owner, status, name) index");
-        assert!(!served(&ListQuery::default(), "updated_at"), "everyone's records");
+        assert!(
+            !served(&ListQuery::default(), "updated_at"),
+            "everyone's records"
+        );
     }
 }
