@@ -30,6 +30,9 @@ pub struct Db {
     memo: Arc<memo::Memo>,
 }
 
+/// Page cache of each read connection, in KiB (SQLite's default is 2 MiB).
+const READER_CACHE_KIB: i64 = 8192;
+
 /// Sets the PRAGMAs every connection needs; `busy_timeout` first so the others can wait.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
@@ -63,6 +66,9 @@ impl Db {
                 c.busy_timeout(BUSY_TIMEOUT)?;
                 // List and search statements differ only by their filters; keep them prepared.
                 c.set_prepared_statement_cache_capacity(128);
+                // The default 2 MiB page cache is smaller than one board's or team list's
+                // pages, so repeated reads of the same page went back to the file each time.
+                c.pragma_update(None, "cache_size", -READER_CACHE_KIB)?;
                 c.pragma_update(None, "foreign_keys", "ON")
             });
         let readers = r2d2::Pool::builder()
