@@ -3,13 +3,20 @@
 //! names, 5% duplicates written differently), then imports it into a fresh data folder
 //! through the same engine as `kith import`, timing the read, the dry run and the run
 //! (validation, duplicate checks against the database and the file, search index, audit).
+//! Then it undoes the import, timing the undo and its longest batch (about the longest the
+//! write lock is held). Meanwhile another thread saves a little every 20 ms, as other users
+//! would: how long such a save waits at most is printed for the run and for the undo.
 //!
 //!     cargo bench --bench import -- [--rows 100000] [--data DIR]
 
+use kith::crm::imports::undo::{Batch, undo_with};
 use kith::crm::imports::{self, Options, store};
 use kith::db::{Actor, Db};
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -134,9 +141,11 @@ fn main() -> anyhow::Result<()> {
         store::set_choices(c, id, &opts, &map)?;
         Ok(id)
     })?;
+    let saver = Saver::start(&db);
     let started = Instant::now();
     let done = imports::execute(&db, &actor, id, "CNY", true, &|_, _| {})?;
     let run = started.elapsed();
+    let meanwhile = saver.stop()?;
     println!(
         "import: {} created, {} skipped, {} rejected",
         done.created, done.skipped, done.rejected
@@ -151,5 +160,70 @@ fn main() -> anyhow::Result<()> {
         "total {:>7.2} s  for read + run",
         (read + run).as_secs_f64()
     );
+    println!("{meanwhile}");
+    undo(&db, &actor, id)
+}
+
+/// Another user saving a little every 20 ms while the import or the undo runs: how many
+/// saves went in and the longest one waited for the write lock.
+struct Saver {
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<anyhow::Result<(usize, Duration)>>,
+}
+
+impl Saver {
+    fn start(db: &Db) -> Saver {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (db, flag) = (db.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let (mut saves, mut longest) = (0, Duration::ZERO);
+            while !flag.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                db.write_blocking(Actor::system("bench-other"), |tx| {
+                    tx.audit(kith::audit::Event::new("settings.update"))
+                })?;
+                longest = longest.max(started.elapsed());
+                saves += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok((saves, longest))
+        });
+        Saver { stop, thread }
+    }
+
+    fn stop(self) -> anyhow::Result<String> {
+        self.stop.store(true, Ordering::Relaxed);
+        let (saves, longest) =
+            (self.thread.join()).map_err(|_| anyhow::anyhow!("the saving thread panicked"))??;
+        Ok(format!(
+            "meanwhile {saves} other saves, the longest waited {:.0} ms",
+            longest.as_secs_f64() * 1e3
+        ))
+    }
+}
+
+/// Undoes the import while another thread saves, and prints the undo's time, its longest
+/// batch (from one batch's end to the next's, the first including the undo's start) and
+/// the longest a save waited.
+fn undo(db: &Db, actor: &Actor, id: i64) -> anyhow::Result<()> {
+    let saver = Saver::start(db);
+    let started = Instant::now();
+    let (mut last, mut longest, mut batches) = (Instant::now(), Duration::ZERO, 0);
+    let undone = undo_with(db, actor, id, Batch::default(), &mut |_, _| {
+        longest = longest.max(last.elapsed());
+        last = Instant::now();
+        batches += 1;
+        ControlFlow::Continue(())
+    });
+    let took = started.elapsed();
+    let meanwhile = saver.stop()?;
+    let (restored, removed) = undone?.unwrap_or_default();
+    println!("undo: {removed} records removed, {restored} restored");
+    println!(
+        "undo {:>8.2} s  in {batches} batches, the longest {:.0} ms",
+        took.as_secs_f64(),
+        longest.as_secs_f64() * 1e3
+    );
+    println!("{meanwhile}");
     Ok(())
 }

@@ -138,6 +138,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "imports",
         sql: include_str!("migrations/0025_imports.sql"),
     },
+    Migration {
+        version: 26,
+        description: "imports undone in batches",
+        sql: include_str!("migrations/0026_import_undo.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

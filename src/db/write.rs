@@ -65,6 +65,12 @@ impl Tx<'_> {
         &self.actor
     }
 
+    /// How many audit entries this transaction has appended so far; none means that, by
+    /// the write path's rule, it has changed nothing.
+    pub fn audited(&self) -> usize {
+        self.audited
+    }
+
     /// Says that this transaction, having looked, changes nothing: it is rolled back instead
     /// of being refused for want of an audit entry (whatever it did write is undone with it).
     pub fn unchanged(&mut self) {
@@ -123,7 +129,7 @@ impl Db {
         actor: Actor,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let mut conn = self.writer.lock().map_err(|_| AppError::poisoned())?;
+        let mut conn = self.lock_writer()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut tx = Tx {
             tx,
@@ -194,6 +200,38 @@ mod tests {
         .unwrap();
         assert_eq!(count(&db, "SELECT count(*) FROM company_profile"), 1);
         assert_eq!(count(&db, "SELECT count(*) FROM audit_log"), 1);
+    }
+
+    #[test]
+    fn a_write_queued_during_a_batch_commits_before_the_next_batch() {
+        // Arrange: a batch holds the writer while another thread's write queues up for it.
+        let (_dir, db) = db();
+        let ids = std::thread::scope(|s| {
+            let other = db
+                .write_blocking(Actor::cli(), |tx| {
+                    tx.audit(audit::Event::new("import.batch"))?;
+                    let other = s.spawn(|| {
+                        db.write_blocking(Actor::system("someone"), |tx| {
+                            tx.audit(audit::Event::new("settings.update"))
+                        })
+                    });
+                    while db.queued.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    Ok(other)
+                })
+                .unwrap();
+            // Act: between batches the job lets it in, then writes its next batch.
+            db.let_others_write();
+            let next = db
+                .write_blocking(Actor::cli(), |tx| {
+                    tx.audit(audit::Event::new("import.batch"))
+                })
+                .unwrap();
+            (other.join().unwrap().unwrap(), next)
+        });
+        // Assert: the other write's entry comes before the next batch's.
+        assert_eq!(ids, (2, 3));
     }
 
     #[test]

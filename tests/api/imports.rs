@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use std::path::{Path, PathBuf};
 
-fn data(name: &str) -> String {
+pub(crate) fn data(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name);
@@ -12,7 +12,7 @@ fn data(name: &str) -> String {
 }
 
 /// Adds the administrator the imports run as.
-async fn add_importer(dir: &Path) {
+pub(crate) async fn add_importer(dir: &Path) {
     let add = kith(
         dir,
         &[
@@ -40,7 +40,7 @@ async fn folder() -> tempfile::TempDir {
 }
 
 /// Runs `kith import` and returns its summary line.
-async fn import(dir: &Path, file: &str, into: &str, extra: &[&str]) -> String {
+pub(crate) async fn import(dir: &Path, file: &str, into: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "import",
         file,
@@ -248,17 +248,17 @@ async fn duplicate_policies_update_or_create_and_an_import_undoes_as_a_whole() {
         app.query_i64("SELECT id FROM imports WHERE state = 'done' ORDER BY id LIMIT 1 OFFSET 1");
     let actor = kith::db::Actor::system("test");
     let (restored, removed) =
-        kith::crm::imports::apply::undo(&app.state.db, &actor, update_import).unwrap();
+        kith::crm::imports::undo::undo(&app.state.db, &actor, update_import).unwrap();
     assert_eq!((restored, removed), (150, 0));
     assert_ne!(app.query_string("SELECT status FROM contacts WHERE email = 'william.lopez29@example.com' ORDER BY id LIMIT 1"), "prospect");
     assert!(
-        kith::crm::imports::apply::undo(&app.state.db, &actor, update_import).is_err(),
+        kith::crm::imports::undo::undo(&app.state.db, &actor, update_import).is_err(),
         "only once"
     );
 
     // Undo the last import: what it created goes to the trash.
     let last = app.query_i64("SELECT max(id) FROM imports");
-    let (_, removed) = kith::crm::imports::apply::undo(&app.state.db, &actor, last).unwrap();
+    let (_, removed) = kith::crm::imports::undo::undo(&app.state.db, &actor, last).unwrap();
     assert_eq!(removed, 150);
     assert_eq!(
         app.query_i64("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"),

@@ -135,12 +135,12 @@ async fn products_update_by_sku_refuse_a_second_product_with_one_and_undo() {
     // Undo puts the earlier values back.
     let actor = kith::db::Actor::system("test");
     let last = app.query_i64("SELECT max(id) FROM imports");
-    let undone = kith::crm::imports::apply::undo(&app.state.db, &actor, last).unwrap();
+    let undone = kith::crm::imports::undo::undo(&app.state.db, &actor, last).unwrap();
     assert_eq!(undone, (2, 0));
     assert_eq!(row(), "云服务器 标准版/1280000/1/台");
 
     // Undoing the import that created NEW-1 removes it: no quote uses it.
-    let (_, removed) = kith::crm::imports::apply::undo(&app.state.db, &actor, last - 1).unwrap();
+    let (_, removed) = kith::crm::imports::undo::undo(&app.state.db, &actor, last - 1).unwrap();
     assert_eq!(removed, 1);
     assert_eq!(
         app.query_i64("SELECT count(*) FROM products WHERE sku = 'NEW-1'"),

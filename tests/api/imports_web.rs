@@ -76,17 +76,22 @@ fn state(app: &TestApp, id: i64) -> String {
     app.query_string(&format!("SELECT state FROM imports WHERE id = {id}"))
 }
 
-/// Polls the import's page (which shows progress meanwhile) until the import is done.
-async fn wait_until_done(app: &TestApp, id: i64) {
+/// Polls the import's page (which shows progress meanwhile) until the import is `wanted`.
+pub(crate) async fn wait_until(app: &TestApp, id: i64, wanted: &str) {
     for _ in 0..100 {
         let (status, _) = app.get_html(&format!("/imports/{id}")).await;
         assert_eq!(status, StatusCode::OK);
-        if state(app, id) == "done" {
+        if state(app, id) == wanted {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("import {id} still {} after 10 s", state(app, id));
+}
+
+/// Polls the import's page until the import is done.
+async fn wait_until_done(app: &TestApp, id: i64) {
+    wait_until(app, id, "done").await;
 }
 
 #[tokio::test]
@@ -172,7 +177,7 @@ async fn a_gbk_customer_list_is_mapped_checked_run_downloaded_and_undone() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let location = r.headers()["location"].to_str().unwrap();
     assert!(location.contains("notice=import_undone"), "{location}");
-    assert_eq!(state(&app, id), "undone");
+    wait_until(&app, id, "undone").await;
     assert_eq!(
         app.query_i64("SELECT count(*) FROM contacts WHERE deleted_at IS NOT NULL"),
         300
@@ -376,5 +381,6 @@ async fn a_product_catalog_is_mapped_checked_run_and_undone_on_the_import_pages(
         .post_form(&app.client, &format!("/imports/{id}/undo"), &[])
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    wait_until(&app, id, "undone").await;
     assert_eq!(app.query_i64("SELECT count(*) FROM products"), 0);
 }

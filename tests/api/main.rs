@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod imports;
 mod imports_products;
+mod imports_undo;
 mod imports_web;
 mod lead_forms;
 mod lead_rules;

@@ -1,7 +1,7 @@
 //! Carrying out an import: rows go in in batches, each batch one audited transaction (so the
 //! server stays responsive and a row is never half-imported) that first plans its rows on the
 //! data as it is then and writes them, every created or updated record noted so the whole
-//! import can be undone.
+//! import can be undone (see `undo`).
 
 use super::plan::{Action, Counts, Planned, Planner};
 use super::read::Table;
@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 /// Rows written per transaction at most: commits (and the search index's flush at each
 /// commit) stay a small share of the work.
-const BATCH_ROWS: usize = 5_000;
+pub(super) const BATCH_ROWS: usize = 5_000;
 /// A transaction commits once it has worked for this long, so that other writers (people
 /// using the application meanwhile) wait a fraction of a second at most.
-const BATCH_TIME: Duration = Duration::from_millis(250);
+pub(super) const BATCH_TIME: Duration = Duration::from_millis(250);
 
 /// Creates a company named in a row, once per import.
 fn company(
@@ -174,6 +174,7 @@ pub fn run(
             }
             Ok(batch)
         })?;
+        db.let_others_write();
         plan.extend(batch);
         progress(plan.len());
     }
@@ -193,46 +194,4 @@ pub fn run(
         Ok(())
     })?;
     Ok((counts, plan))
-}
-
-/// Undoes an import: records it created go to the trash, records it updated get their
-/// previous values back. Returns (records put back, records removed).
-pub fn undo(db: &Db, actor: &Actor, import: i64) -> Result<(usize, usize), AppError> {
-    db.write_blocking(actor.clone(), |tx| {
-        let row = store::get(tx.conn(), import)?;
-        if row.state != "done" && row.state != "failed" {
-            return Err(AppError::invalid("import", "import.error.not_undoable"));
-        }
-        let (mut restored, mut removed) = (0, 0);
-        for (kind, id, action, before) in store::records(tx.conn(), import)? {
-            if kind == super::products::CODE {
-                let (r, d) = super::products::undo(tx, id, &action, before.as_deref())?;
-                (restored, removed) = (restored + r, removed + d);
-                continue;
-            }
-            let Some(e) = records::entity_by_code(kind) else {
-                continue;
-            };
-            let rec = records::store::get(tx.conn(), e, id)?;
-            if rec.deleted_at.is_some() {
-                continue;
-            }
-            if action == "created" {
-                records::soft_delete(tx, e, id)?;
-                removed += 1;
-            } else if let Some(before) = before {
-                let values: Values = serde_json::from_str(&before).map_err(anyhow::Error::from)?;
-                records::update(tx, e, id, rec.version, &values)?;
-                restored += 1;
-            }
-        }
-        store::set_undone(tx.conn(), import, &crate::db::now())?;
-        tx.audit(
-            Event::new("import.undo")
-                .entity("import", import)
-                .change("removed", 0, removed as i64)
-                .change("restored", 0, restored as i64),
-        )?;
-        Ok((restored, removed))
-    })
 }

@@ -9,6 +9,7 @@ pub mod mapping;
 pub mod pages;
 pub mod pages_map;
 pub mod pages_run;
+pub mod pages_undo;
 pub mod pages_upload;
 pub mod pages_view;
 pub mod plan;
@@ -16,6 +17,7 @@ pub mod prepare;
 pub mod products;
 pub mod read;
 pub mod store;
+pub mod undo;
 
 use crate::crm::fields::CustomField;
 use crate::crm::records::Entity;

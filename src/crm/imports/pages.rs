@@ -3,7 +3,7 @@
 //!
 //! This file holds the list and what the steps share; `pages_upload` the upload;
 //! `pages_map` the mapping and the check; `pages_view` what the check and the error file say
-//! about rows; `pages_run` running, progress, results, the error file and undo.
+//! about rows; `pages_run` running, progress, results and the error file; `pages_undo` undo.
 
 use super::mapping::Target;
 use super::{Options, plan::Policy, store};
@@ -26,7 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/imports/{id}/preview", web::post().to(map::preview))
         .route("/imports/{id}/run", web::post().to(run::run))
         .route("/imports/{id}/errors.csv", web::get().to(run::errors))
-        .route("/imports/{id}/undo", web::post().to(run::undo));
+        .route(
+            "/imports/{id}/undo",
+            web::post().to(super::pages_undo::undo),
+        );
 }
 
 /// Imports shown on the list page.

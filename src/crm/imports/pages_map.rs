@@ -25,12 +25,15 @@ const LISTED: usize = 200;
 /// New records shown as a sample.
 const FIRST_NEW: usize = 10;
 
-/// `GET /imports/{id}`: the mapping while the import is new, its progress while it runs,
-/// its result once it ended.
+/// `GET /imports/{id}`: the mapping while the import is new, its progress while it runs or
+/// is being undone, its result once it ended (or its undo was cut off).
 pub async fn show(page: Page, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (row, e) = visible(&page, &id).await?;
     match row.state.as_str() {
         "running" => pages_run::progress(&page, &row, e),
+        "undoing" if pages_run::starting(&page.state.db, row.id) => {
+            super::pages_undo::progress(&page, &row, e).await
+        }
         "new" if pages_run::starting(&page.state.db, row.id) => pages_run::progress(&page, &row, e),
         "new" => {
             let (table, custom) = load(&page, &row, e).await?;

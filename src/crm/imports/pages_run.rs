@@ -1,7 +1,7 @@
 //! Running an import in the background (`POST /imports/{id}/run`), its progress and result
-//! (`GET /imports/{id}` once started), the error file and undo.
+//! (`GET /imports/{id}` once started) and the error file; undoing it is in `pages_undo`.
 
-use super::pages::{authorize, blocking, options, visible};
+use super::pages::{authorize, options, visible};
 use super::pages_view::{Report, error_file};
 use super::plan::Policy;
 use super::store;
@@ -19,9 +19,10 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{LazyLock, Mutex};
 
-/// Imports whose thread has started but may not have marked them running yet (reading and
-/// planning a large file takes a while), by database file and id: the page shows progress
-/// for them, and a second click does not start them twice.
+/// Imports whose thread (a run or an undo) has started and is still working, by database
+/// file and id: a run may not have marked its import running yet (reading and planning a
+/// large file takes a while), and an undo cut off is told from one under way by this; the
+/// page shows progress for them, and a second click does not start them twice.
 static STARTING: LazyLock<Mutex<HashSet<(PathBuf, i64)>>> = LazyLock::new(Default::default);
 
 /// Whether an import of this database has been started and its thread is still working.
@@ -32,11 +33,11 @@ pub fn starting(db: &Db, id: i64) -> bool {
 }
 
 /// Marks an import started until dropped (also when its thread panics).
-struct Started(PathBuf, i64);
+pub(super) struct Started(PathBuf, i64);
 
 impl Started {
     /// `None` when the import was already started.
-    fn claim(db: &Db, id: i64) -> Option<Started> {
+    pub(super) fn claim(db: &Db, id: i64) -> Option<Started> {
         let key = (db.path().to_path_buf(), id);
         let mut set = STARTING.lock().ok()?;
         set.insert(key.clone()).then_some(Started(key.0, key.1))
@@ -144,15 +145,26 @@ pub async fn result(
         .db
         .read(move |c| Ok(store::written(c, id)?))
         .await?;
-    let can_undo = matches!(row.state.as_str(), "done" | "failed")
+    let can_undo = matches!(row.state.as_str(), "done" | "failed" | "undoing")
         && written > 0
         && me.level(e.area, Action::Delete) != Level::None;
     let has_errors = row.report.is_some() && row.skipped + row.rejected > 0;
+    // An undo cut off (the server stopped, or a record could not be undone): how far it got,
+    // to be finished from here.
+    let (undo_done, undo_total) = if row.state == "undoing" {
+        page.state
+            .db
+            .read(move |c| Ok(store::undo_progress(c, id)?))
+            .await?
+    } else {
+        (0, 0)
+    };
+    let notice = page.notice().filter(|_| row.state != "undoing");
     page.render(
         "imports/result.html",
         context! {
-            import => row, entity => e.table, written, can_undo, has_errors,
-            notice => page.notice(),
+            import => row, entity => e.table, written, can_undo, has_errors, notice,
+            undo_done, undo_total,
         },
     )
 }
@@ -176,26 +188,4 @@ pub async fn errors(page: Page, id: web::Path<String>) -> Result<HttpResponse, A
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .body(bytes))
-}
-
-/// `POST /imports/{id}/undo`: records the import created go to the trash, records it
-/// updated get their earlier values back.
-pub async fn undo(
-    page: Page,
-    id: web::Path<String>,
-    Form(_): Form<Params>,
-) -> Result<HttpResponse, AppError> {
-    let me = page.user()?.clone();
-    let (row, e) = visible(&page, &id).await?;
-    me.require_level(e.area, Action::Delete)?;
-    if row.updated > 0 {
-        me.require_level(e.area, Action::Edit)?;
-    }
-    let (db, actor, id) = (page.state.db.clone(), page.actor(), row.id);
-    let (restored, removed) = blocking(move || super::apply::undo(&db, &actor, id)).await?;
-    tracing::info!(
-        import.id = id,
-        "Import {id} undone: {removed} records to the trash, {restored} put back"
-    );
-    Ok(see_other(&format!("/imports/{id}?notice=import_undone")))
 }

@@ -6,6 +6,7 @@
 use super::plan::{Action, Planned, Policy};
 use super::prepare::Prepared;
 use super::store as imports;
+use super::undo::Outcome;
 use crate::audit::Event;
 use crate::crm::products::{self, ProductInput, store};
 use crate::crm::records::{Entity, Kind, Values, field as f};
@@ -237,15 +238,15 @@ pub fn write(tx: &mut Tx<'_>, import: i64, p: &Planned) -> Result<bool, AppError
 
 /// Undoes what an import did to one product: one it created is removed (or, if a quote has
 /// used it since, deactivated, as products quotes point at are never deleted); one it
-/// updated gets its earlier values back. Returns (put back, removed) as 0 or 1 each.
+/// updated gets its earlier values back; one that is gone is left alone.
 pub fn undo(
     tx: &mut Tx<'_>,
     id: i64,
     action: &str,
     before: Option<&str>,
-) -> Result<(usize, usize), AppError> {
+) -> Result<Outcome, AppError> {
     let Some(now) = store::get(tx.conn(), id)? else {
-        return Ok((0, 0));
+        return Ok(Outcome::Skipped);
     };
     if action == "created" {
         if store::delete_unquoted(tx.conn(), id)? == 1 {
@@ -258,10 +259,10 @@ pub fn undo(
         } else if now.active {
             products::set_active(tx, id, false)?;
         }
-        return Ok((0, 1));
+        return Ok(Outcome::Removed);
     }
     let Some(before) = before else {
-        return Ok((0, 0));
+        return Ok(Outcome::Skipped);
     };
     let old: store::Product = serde_json::from_str(before).map_err(anyhow::Error::from)?;
     products::update(
@@ -273,7 +274,7 @@ pub fn undo(
     if old.active != now.active {
         products::set_active(tx, id, old.active)?;
     }
-    Ok((1, 0))
+    Ok(Outcome::Restored)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub struct ImportRow {
     pub options: String,
     /// JSON array: per column a target or null.
     pub mapping: String,
-    /// new, running, done, failed, undone.
+    /// new, running, done, failed, undoing (also when an undo was cut off), undone.
     pub state: String,
     /// Rows in the file.
     pub rows_total: i64,
@@ -174,11 +174,88 @@ pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> rusqlite::Result<us
     )
 }
 
-/// Marks an import undone.
+/// Marks an import as being undone; 0 when it cannot be (not finished, or undone already).
+/// An undo that was cut off is still `undoing` and may start again.
+pub fn begin_undo(conn: &Connection, id: i64) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE imports SET state = 'undoing' WHERE id = ?1 AND state IN ('done', 'failed', 'undoing')",
+        [id],
+    )
+}
+
+/// Marks an import undone once the undo has dealt with all of its records.
 pub fn set_undone(conn: &Connection, id: i64, now: &str) -> rusqlite::Result<usize> {
     conn.execute(
-        "UPDATE imports SET state = 'undone', undone_at = ?2 WHERE id = ?1 AND state IN ('done', 'failed')",
+        "UPDATE imports SET state = 'undone', undone_at = ?2 WHERE id = ?1 AND state = 'undoing'",
         params![id, now],
+    )
+}
+
+/// The kinds of record an import wrote, in the order they are undone (products, then
+/// leads, deals and contacts, then the companies they belong to).
+pub fn kinds(conn: &Connection, import: i64) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare(
+        "SELECT DISTINCT kind FROM import_records WHERE import_id = ?1 ORDER BY kind DESC",
+    )?
+    .query_map([import], |r| r.get(0))?
+    .collect()
+}
+
+/// What an import did to one record: (kind, record id, action, values before an update).
+pub type Done = (i64, i64, String, Option<String>);
+
+/// Up to `limit` records of one kind an import wrote that its undo has not dealt with yet,
+/// after record `after`, in id order.
+pub fn pending(
+    conn: &Connection,
+    import: i64,
+    kind: i64,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<Done>> {
+    conn.prepare_cached(
+        "SELECT kind, record_id, action, before FROM import_records
+         WHERE import_id = ?1 AND kind = ?2 AND record_id > ?3 AND undone IS NULL
+         ORDER BY record_id LIMIT ?4",
+    )?
+    .query_map(params![import, kind, after, limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?
+    .collect()
+}
+
+/// Notes what undoing did to a record (`removed`, `restored` or `skipped`); 0 when the undo
+/// had dealt with it already.
+pub fn set_record_undone(
+    conn: &Connection,
+    import: i64,
+    kind: i64,
+    record: i64,
+    outcome: &str,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE import_records SET undone = ?4
+         WHERE import_id = ?1 AND kind = ?2 AND record_id = ?3 AND undone IS NULL",
+    )?
+    .execute(params![import, kind, record, outcome])
+}
+
+/// How far an undo has come: (records dealt with, records the import wrote).
+pub fn undo_progress(conn: &Connection, import: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(undone), count(*) FROM import_records WHERE import_id = ?1",
+        [import],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+}
+
+/// What an undo did, over all its batches: (records restored, records removed).
+pub fn undo_counts(conn: &Connection, import: i64) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT count(*) FILTER (WHERE undone = 'restored'), count(*) FILTER (WHERE undone = 'removed')
+         FROM import_records WHERE import_id = ?1",
+        [import],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )
 }
 
@@ -196,21 +273,6 @@ pub fn record(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![import, kind, record, action, before])
-}
-
-/// What an import did to one record: (kind, record id, action, values before an update).
-pub type Done = (i64, i64, String, Option<String>);
-
-/// What an import did, record by record.
-pub fn records(conn: &Connection, import: i64) -> rusqlite::Result<Vec<Done>> {
-    conn.prepare(
-        "SELECT kind, record_id, action, before FROM import_records WHERE import_id = ?1
-         ORDER BY kind DESC, record_id",
-    )?
-    .query_map([import], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?
-    .collect()
 }
 
 /// A saved mapping for files with these columns.
@@ -260,4 +322,72 @@ pub fn fail_interrupted(conn: &Connection, now: &str) -> rusqlite::Result<usize>
         "UPDATE imports SET state = 'failed', finished_at = ?1 WHERE state = 'running'",
         [now],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_upgrade_to_batched_undo_keeps_imports_and_what_they_did() {
+        // Arrange: a database before version 26 with an import and a record it created.
+        let conn = Connection::open_in_memory().unwrap();
+        let all = crate::db::migrations();
+        let upto = all.iter().position(|m| m.version == 26).unwrap();
+        crate::db::migrate_with(&conn, &all[..upto]).unwrap();
+        let id = insert(&conn, "contacts", "a.csv", b"x", "{}", None, "t").unwrap();
+        finish(
+            &conn,
+            id,
+            &Finish {
+                state: "done",
+                counts: [1, 0, 0, 0],
+                report: "{}",
+                now: "t",
+            },
+        )
+        .unwrap();
+        record(&conn, id, 1, 7, "created", None).unwrap();
+
+        // Act
+        crate::db::migrate(&conn).unwrap();
+
+        // Assert: the import is kept and can now be marked undoing, record by record.
+        let row = get(&conn, id).unwrap();
+        assert_eq!((row.state.as_str(), row.created), ("done", 1));
+        assert_eq!(undo_progress(&conn, id).unwrap(), (0, 1));
+        assert_eq!(begin_undo(&conn, id).unwrap(), 1);
+        assert_eq!(set_record_undone(&conn, id, 1, 7, "removed").unwrap(), 1);
+        assert_eq!(
+            set_record_undone(&conn, id, 1, 7, "removed").unwrap(),
+            0,
+            "once"
+        );
+        assert_eq!(undo_counts(&conn, id).unwrap(), (0, 1));
+        assert_eq!(set_undone(&conn, id, "t").unwrap(), 1);
+        assert_eq!(begin_undo(&conn, id).unwrap(), 0, "undone is final");
+        // Deleting an import still takes what it did with it.
+        conn.execute("DELETE FROM imports WHERE id = ?1", [id])
+            .unwrap();
+        assert_eq!(undo_progress(&conn, id).unwrap(), (0, 0));
+    }
+
+    #[test]
+    fn pending_records_are_those_not_undone_yet_after_the_cursor_by_kind() {
+        let conn = crate::db::memory().unwrap();
+        let id = insert(&conn, "contacts", "a.csv", b"x", "{}", None, "t").unwrap();
+        for (kind, rec) in [(0, 5), (1, 3), (1, 4), (1, 9)] {
+            record(&conn, id, kind, rec, "created", None).unwrap();
+        }
+        set_record_undone(&conn, id, 1, 4, "skipped").unwrap();
+        assert_eq!(kinds(&conn, id).unwrap(), vec![1, 0]);
+        let ids = |after, limit| -> Vec<i64> {
+            let found = pending(&conn, id, 1, after, limit).unwrap();
+            found.into_iter().map(|d| d.1).collect()
+        };
+        assert_eq!(ids(i64::MIN, 10), vec![3, 9]);
+        assert_eq!(ids(i64::MIN, 1), vec![3]);
+        assert_eq!(ids(3, 10), vec![9]);
+        assert_eq!(undo_progress(&conn, id).unwrap(), (1, 4));
+    }
 }
