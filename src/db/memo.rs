@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 /// How long an entry may serve without a change in this process.
 const FRESH_FOR: Duration = Duration::from_secs(2);
+/// Entries kept before stale ones are swept out (per-user entries come and go).
+const SWEEP_AT: usize = 64;
 
 /// Names one kind of remembered data; the second part tells apart per-entity variants
 /// (`("fields", "contacts")`).
@@ -34,7 +36,8 @@ struct Slot {
 #[derive(Default)]
 pub(super) struct Memo {
     generation: AtomicU64,
-    slots: RwLock<HashMap<MemoKey, Slot>>,
+    /// Keyed by the kind of data and, for per-user data, the user (0 otherwise).
+    slots: RwLock<HashMap<(MemoKey, i64), Slot>>,
 }
 
 impl Memo {
@@ -47,7 +50,7 @@ impl Memo {
         self.generation.load(Ordering::Acquire)
     }
 
-    fn lookup<T: Any + Send + Sync>(&self, key: MemoKey) -> Option<Arc<T>> {
+    fn lookup<T: Any + Send + Sync>(&self, key: (MemoKey, i64)) -> Option<Arc<T>> {
         let now = self.generation();
         let slots = self.slots.read().ok()?;
         let slot = slots.get(&key)?;
@@ -59,8 +62,12 @@ impl Memo {
 
     /// Keeps `value`, loaded when the count of changes was `generation`: a change committed
     /// while it loaded makes it stale at once.
-    fn store<T: Any + Send + Sync>(&self, key: MemoKey, generation: u64, value: Arc<T>) {
+    fn store<T: Any + Send + Sync>(&self, key: (MemoKey, i64), generation: u64, value: Arc<T>) {
         if let Ok(mut slots) = self.slots.write() {
+            if slots.len() >= SWEEP_AT {
+                let now = self.generation();
+                slots.retain(|_, s| s.generation == now && s.loaded.elapsed() < FRESH_FOR);
+            }
             slots.insert(
                 key,
                 Slot {
@@ -81,12 +88,12 @@ impl Db {
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        if let Some(v) = self.memo.lookup(key) {
+        if let Some(v) = self.memo.lookup((key, 0)) {
             return Ok(v);
         }
         let generation = self.memo.generation();
         let value = Arc::new(self.read(move |c| Ok(load(c)?)).await?);
-        self.memo.store(key, generation, value.clone());
+        self.memo.store((key, 0), generation, value.clone());
         Ok(value)
     }
 
@@ -101,12 +108,27 @@ impl Db {
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
-        if let Some(v) = self.memo.lookup(key) {
+        self.memo_for_in(conn, key, 0, load)
+    }
+
+    /// [`Db::memo_in`] for data of one user (`user`), kept apart from other users'.
+    pub fn memo_for_in<T, F>(
+        &self,
+        conn: &Connection,
+        key: MemoKey,
+        user: i64,
+        load: F,
+    ) -> Result<Arc<T>, AppError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        if let Some(v) = self.memo.lookup((key, user)) {
             return Ok(v);
         }
         let generation = self.memo.generation();
         let value = Arc::new(load(conn)?);
-        self.memo.store(key, generation, value.clone());
+        self.memo.store((key, user), generation, value.clone());
         Ok(value)
     }
 }
@@ -161,5 +183,22 @@ mod tests {
             .read_blocking(|c| db.memo_in(c, ("profiles", "x"), |_| Ok(7_i64)))
             .unwrap();
         assert_eq!(*other, 7, "keys are kept apart");
+        let mine = db
+            .read_blocking(|c| db.memo_for_in(c, ("profiles", ""), 5, |_| Ok(5_i64)))
+            .unwrap();
+        assert_eq!((*first, *mine), (0, 5), "users are kept apart");
+    }
+
+    #[test]
+    fn stale_entries_are_swept_out_as_users_come_and_go() {
+        let (_dir, db) = db();
+        for user in 0..SWEEP_AT as i64 {
+            db.read_blocking(|c| db.memo_for_in(c, ("reach", ""), user, |_| Ok(user)))
+                .unwrap();
+        }
+        db.memo.changed();
+        db.read_blocking(|c| db.memo_for_in(c, ("reach", ""), 999, |_| Ok(1_i64)))
+            .unwrap();
+        assert_eq!(db.memo.slots.read().unwrap().len(), 1);
     }
 }

@@ -321,7 +321,7 @@ mod tests {
         let found = |q: &'static str| {
             db.read_blocking(move |c| {
                 let reach = crate::crm::search::store::Reach::default();
-                let hits = crate::crm::search::store::search(c, q, 20, &reach)?;
+                let hits = crate::crm::search::store::search(c, q, 20, &reach, None)?;
                 let mut names: Vec<String> = (hits.into_iter())
                     .map(|(_, r)| r.values["name"].as_str().unwrap_or("").to_string())
                     .collect();

@@ -129,7 +129,7 @@ async fn the_chinese_customer_list_imports_alike_from_gbk_and_utf8_with_duplicat
     let conn = rusqlite::Connection::open(dir.path().join("kith.db")).unwrap();
     let reach = kith::crm::search::store::Reach::default();
     let found = |q: &str| {
-        kith::crm::search::store::search(&conn, q, 50, &reach)
+        kith::crm::search::store::search(&conn, q, 50, &reach, None)
             .unwrap()
             .iter()
             .any(|(_, r)| r.values["name"] == "马娟子")

@@ -30,14 +30,29 @@ pub async fn search(page: Page, q: web::Query<SearchQuery>) -> Result<HttpRespon
     }
     let query: String = q.q.chars().take(100).collect();
     let term = query.clone();
+    let me_id = me.id;
     let reach = Reach {
         companies: page.scope(COMPANIES.area, Action::View).await?,
         contacts: page.scope(CONTACTS.area, Action::View).await?,
     };
+    // A rep's record ids are read once and kept until the next change (or a moment), not
+    // again for every search.
+    let db = page.state.db.clone();
     let hits = page
         .state
         .db
-        .read(move |c| Ok(super::store::search(c, &term, LIMIT, &reach)?))
+        .read(move |c| {
+            let ids = db.memo_for_in(c, ("search", "reach"), me_id, |c| {
+                super::store::reach_ids(c, &reach)
+            })?;
+            Ok(super::store::search(
+                c,
+                &term,
+                LIMIT,
+                &reach,
+                ids.as_ref().as_ref(),
+            )?)
+        })
         .await?;
     // Fields the user may not see are blanked, and a record found only through them is
     // left out: a search never tells what a hidden field holds.

@@ -232,11 +232,15 @@ impl Reach {
 
 /// Finds records: names starting with the query first, then other matches newest first,
 /// only those inside `reach`.
+///
+/// `ids` are the record ids of a small reach ([`reach_ids`]), read once and passed in so a
+/// caller can keep them between searches.
 pub fn search(
     conn: &Connection,
     q: &str,
     limit: usize,
     reach: &Reach,
+    ids: Option<&ReachIds>,
 ) -> rusqlite::Result<Vec<(&'static Entity, Record)>> {
     let Some(query) = super::parse(q) else {
         return Ok(Vec::new());
@@ -265,7 +269,7 @@ pub fn search(
     };
     // A user who sees the records of a few people: matches are streamed newest first and
     // kept when they are in the (index-read) set of those people's records.
-    if let Some(sets) = small_reach(conn, reach)? {
+    if let Some(ReachIds(companies, contacts)) = ids {
         let all = sql.replace(" AND rowid < ?3", "").replace(" LIMIT ?2", "");
         let mut stmt = conn.prepare_cached(&all)?;
         let mut rows = stmt.query([expr])?;
@@ -279,9 +283,9 @@ pub fn search(
             }
             let (e, id) = entity_of(row.get(0)?);
             let set = if e.table == "companies" {
-                &sets.0
+                companies
             } else {
-                &sets.1
+                contacts
             };
             if set.contains(&id) && seen.insert((e.table, id)) {
                 hits.push((e, id));
@@ -345,7 +349,8 @@ const SMALL_TEAM: usize = 20;
 
 /// Record ids, sorted: a sales rep may own tens of thousands of records, and sorting them
 /// once costs less than hashing each into a set; a lookup is a binary search.
-struct IdSet(Vec<i64>);
+#[derive(Debug)]
+pub struct IdSet(Vec<i64>);
 
 impl IdSet {
     fn contains(&self, id: &i64) -> bool {
@@ -353,9 +358,13 @@ impl IdSet {
     }
 }
 
+/// The ids of the companies and contacts a small reach covers.
+#[derive(Debug)]
+pub struct ReachIds(IdSet, IdSet);
+
 /// For a user who sees only the records of a few owners (and some shared ones), the ids of
 /// those records per entity; `None` when the reach is wider.
-fn small_reach(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<(IdSet, IdSet)>> {
+pub fn reach_ids(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<ReachIds>> {
     let mut sets = Vec::with_capacity(2);
     for e in [&COMPANIES, &CONTACTS] {
         let scope = reach.of(e);
@@ -378,7 +387,7 @@ fn small_reach(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<(IdS
     }
     let contacts = sets.pop().unwrap_or(IdSet(Vec::new()));
     let companies = sets.pop().unwrap_or(IdSet(Vec::new()));
-    Ok(Some((companies, contacts)))
+    Ok(Some(ReachIds(companies, contacts)))
 }
 
 /// Reads the records of the first `limit` hits, in hit order.
@@ -458,7 +467,7 @@ mod tests {
     }
 
     fn names(conn: &Connection, q: &str) -> Vec<String> {
-        search(conn, q, 20, &Reach::default())
+        search(conn, q, 20, &Reach::default(), None)
             .unwrap()
             .into_iter()
             .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())
@@ -499,7 +508,8 @@ mod tests {
             contacts: mine.clone(),
         };
         let found = |reach: &Reach, q: &str| -> Vec<String> {
-            search(&conn, q, 20, reach)
+            let ids = reach_ids(&conn, reach).unwrap();
+            search(&conn, q, 20, reach, ids.as_ref())
                 .unwrap()
                 .into_iter()
                 .map(|(_, r)| r.values["name"].as_str().unwrap().to_string())
