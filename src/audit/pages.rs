@@ -80,7 +80,7 @@ pub async fn list(page: Page, q: web::Query<AuditQuery>) -> Result<HttpResponse,
     let (entries, more, actions, kinds, people) = page
         .state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             let (entries, more) = store::list(c, &filter, PAGE_SIZE)?;
             let people: Vec<(i64, String)> = users::list(c)?
                 .into_iter()

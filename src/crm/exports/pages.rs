@@ -26,7 +26,7 @@ pub async fn export(
     let export = page
         .state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             let custom = crate::crm::fields::store::for_entity(c, e.table)?;
             let lq = query::Params::new(&params, &hidden).query(e, &custom, &scope);
             let cols = Columns {

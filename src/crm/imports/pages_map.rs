@@ -60,7 +60,7 @@ pub(super) async fn load(
     let (file, custom) = page
         .state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             let custom = crate::crm::fields::store::for_entity(c, e.table)?;
             Ok((store::file(c, id)?, custom))
         })
@@ -153,7 +153,7 @@ pub(super) async fn updates_out_of_reach(
     }
     page.state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             let mut out = 0;
             for id in ids {
                 let rec = crate::crm::records::store::get(c, e, id)?;
@@ -213,7 +213,7 @@ pub async fn preview(
     let (plan, table) = page
         .state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             let run = super::Run {
                 policy,
                 currency: &currency,

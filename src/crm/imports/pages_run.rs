@@ -75,7 +75,7 @@ pub async fn run(
         let plan = page
             .state
             .db
-            .read(move |c| {
+            .read_heavy(move |c| {
                 let run = super::Run {
                     policy,
                     currency: &currency,

@@ -18,7 +18,7 @@ async fn render(
     let (pools, departments, counts) = page
         .state
         .db
-        .read(|c| {
+        .read_heavy(|c| {
             let mut counts = HashMap::new();
             for e in super::PoolEntity::ALL {
                 counts.extend(store::counts(c, e)?);

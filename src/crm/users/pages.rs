@@ -116,7 +116,7 @@ pub(crate) async fn edit_page(
     let (user, holdings, colleagues) = page
         .state
         .db
-        .read(move |c| {
+        .read_heavy(move |c| {
             Ok((
                 store::get(c, id)?,
                 crate::crm::offboarding::store::holdings(c, id)?,

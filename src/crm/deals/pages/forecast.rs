@@ -43,7 +43,7 @@ pub async fn forecast(page: Page, q: web::Query<Params>) -> Result<HttpResponse,
     let rows = page
         .state
         .db
-        .read(move |c| Ok(store::forecast(c, &scope, &a, &b)?))
+        .read_heavy(move |c| Ok(store::forecast(c, &scope, &a, &b)?))
         .await?;
     let home = page.state.currency();
     let month_keys: Vec<String> = (0..months)
