@@ -108,8 +108,18 @@ impl AppState {
 /// Registers every route of the application.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::{audit, auth, crm, web as w};
-    cfg.route("/healthz", web::get().to(crm::health::healthz))
-        .route("/static/{path:.*}", web::get().to(w::assets::serve))
+    cfg.route("/healthz", web::get().to(crm::health::healthz));
+    // The router tries the routes in the order they were added, and runs a regular
+    // expression for each pattern with a parameter: the customer pages people open all day
+    // come first (for the contacts list, the patterns before it took 4% of the request).
+    // The deal and lead pages with fixed names must come before `/deals/{id}`.
+    cfg.configure(crm::deals::pages::routes);
+    cfg.configure(crm::leads::pages::routes);
+    records(cfg, &crm::companies::COMPANIES);
+    records(cfg, &crm::contacts::CONTACTS);
+    records(cfg, &crm::deals::DEALS);
+    records(cfg, &crm::leads::LEADS);
+    cfg.route("/static/{path:.*}", web::get().to(w::assets::serve))
         .route("/", web::get().to(crm::home::page))
         .route("/setup/{token}", web::get().to(auth::setup::form))
         .route("/setup/{token}", web::post().to(auth::setup::submit))
@@ -248,21 +258,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/tasks/{id}/done",
             web::post().to(crm::followups::pages::done),
         );
-    cfg.configure(crm::deals::pages::routes);
     cfg.configure(crm::pools::pages::routes);
     cfg.configure(crm::leads::forms_pages::routes)
         .configure(crm::leads::rules_pages::routes);
-    cfg.configure(crm::leads::pages::routes);
     cfg.configure(crm::notifications::pages::routes);
     cfg.configure(crm::products::pages::routes)
         .configure(crm::quotes::pages::routes);
     cfg.configure(crm::api::routes);
     cfg.configure(crm::webhooks::pages::routes);
     cfg.configure(crm::imports::pages::routes);
-    records(cfg, &crm::companies::COMPANIES);
-    records(cfg, &crm::contacts::CONTACTS);
-    records(cfg, &crm::deals::DEALS);
-    records(cfg, &crm::leads::LEADS);
 }
 
 /// The routes of one kind of customer record, e.g. `/companies`, `/companies/{id}/edit`.
