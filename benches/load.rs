@@ -230,6 +230,7 @@ async fn drive(
     request: RequestGen,
 ) {
     let cpu_before = cpu_ms(pid);
+    let own_before = cpu_ms(std::process::id());
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -268,6 +269,7 @@ async fn drive(
     }
     let secs = started.elapsed().as_secs_f64();
     let cpu = (cpu_ms(pid) - cpu_before) / all.len().max(1) as f64;
+    let own = (cpu_ms(std::process::id()) - own_before) / all.len().max(1) as f64;
     all.sort();
     let pct = |p: f64| {
         all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
@@ -275,7 +277,7 @@ async fn drive(
             .unwrap_or_default()
     };
     println!(
-        "{name:<34} {:>8} req {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   server cpu {cpu:>5.2} ms/req   errors {errors}",
+        "{name:<34} {:>8} req {:>8.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms   server cpu {cpu:>5.2} ms/req   client cpu {own:>5.2} ms/req   errors {errors}",
         all.len(),
         all.len() as f64 / secs,
         pct(0.50).as_secs_f64() * 1000.0,
