@@ -88,13 +88,29 @@ impl Db {
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        if let Some(v) = self.memo.lookup((key, 0)) {
+        self.memo_for(key, 0, load)
+    }
+
+    /// [`Db::memo`] for data of one user (`user`), kept apart from other users'; a read
+    /// connection is taken only when the value has to be loaded.
+    pub fn memo_for<T, F>(&self, key: MemoKey, user: i64, load: F) -> Result<Arc<T>, AppError>
+    where
+        T: Any + Send + Sync,
+        F: FnOnce(&Connection) -> rusqlite::Result<T>,
+    {
+        if let Some(v) = self.memo.lookup((key, user)) {
             return Ok(v);
         }
         let generation = self.memo.generation();
-        let value = Arc::new(self.read(move |c| Ok(load(c)?)).await?);
-        self.memo.store((key, 0), generation, value.clone());
+        let value = Arc::new(self.read_blocking(|c| Ok(load(c)?))?);
+        self.memo.store((key, user), generation, value.clone());
         Ok(value)
+    }
+
+    /// Makes everything remembered stale after a change made outside [`Db::write`] that
+    /// remembered data depends on (a notification marked read).
+    pub fn forget_memos(&self) {
+        self.memo.changed();
     }
 
     /// [`Db::memo`] inside a read that already holds connection `conn`.

@@ -112,10 +112,14 @@ fn fill(template: &str, params: &serde_json::Map<String, Value>) -> String {
 
 /// The signed-in user's unread count for the header bell, capped at [`BADGE_CAP`]; `None`
 /// when there is nothing unread. One count over the partial `notifications_unread` index,
-/// run inline because the page context is built synchronously; a failure only hides the
-/// badge, it never fails the page.
+/// remembered until the next change (a new notification is written through the write path,
+/// marking read calls [`Db::forget_memos`]); a failure only hides the badge, it never fails
+/// the page.
 pub fn unread_badge(db: &Db, user: i64) -> Option<i64> {
-    match db.read_blocking(|c| Ok(store::unread_count(c, user, BADGE_CAP)?)) {
+    let count = db.memo_for(("notifications", "unread"), user, |c| {
+        store::unread_count(c, user, BADGE_CAP)
+    });
+    match count.map(|n| *n) {
         Ok(0) => None,
         Ok(n) => Some(n),
         Err(e) => {
@@ -131,9 +135,14 @@ async fn bookkeeping<T: Send + 'static>(
     f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
 ) -> Result<T, AppError> {
     let db = db.clone();
-    actix_web::web::block(move || db.bookkeeping_blocking(f))
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
+    actix_web::web::block(move || {
+        let done = db.bookkeeping_blocking(f);
+        // The header's unread count is remembered until the next change.
+        db.forget_memos();
+        done
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking pool: {e}")))?
 }
 
 /// Marks `user`'s notification `id` read and returns where it leads (`None`: nowhere in
