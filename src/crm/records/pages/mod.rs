@@ -66,10 +66,12 @@ fn visible_fields(e: &Entity, rules: &super::rules::Rules) -> Vec<Value> {
 
 /// How a value is shown and put back into a form.
 pub fn display(e: &Entity, rec: &Record, name: &str) -> String {
-    let v = rec.values.get(name).cloned().unwrap_or(Json::Null);
+    let v = rec.values.get(name).unwrap_or(&Json::Null);
     match (e.field(name).map(|f| f.kind), v) {
         (_, Json::Null) => String::new(),
-        (Some(Kind::Phone), Json::String(s)) => Phone::parse(&s).map(|p| p.display()).unwrap_or(s),
+        (Some(Kind::Phone), Json::String(s)) => {
+            Phone::parse(s).map_or_else(|_| s.clone(), |p| p.display())
+        }
         (Some(Kind::Company), _) => rec.company_name.clone().unwrap_or_default(),
         (Some(Kind::Industry), _) => rec.industry_name.clone().unwrap_or_default(),
         (Some(Kind::Stage), _) => rec.stage_name.clone().unwrap_or_default(),
@@ -78,7 +80,7 @@ pub fn display(e: &Entity, rec: &Record, name: &str) -> String {
             .as_i64()
             .map(|m| crate::domain::Money::from_minor(m).to_string())
             .unwrap_or_default(),
-        (_, Json::String(s)) => s,
+        (_, Json::String(s)) => s.clone(),
         (_, other) => other.to_string(),
     }
 }

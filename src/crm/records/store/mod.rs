@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 
 /// A record as read back, with the names of its owner and company for display.
 #[derive(Debug, Clone, Serialize)]
@@ -72,7 +72,25 @@ fn has_company(e: &Entity) -> bool {
     e.fields.iter().any(|f| f.kind == Kind::Company)
 }
 
-fn select(e: &Entity) -> String {
+/// The SELECT of an entity's records with the names shown beside them, built once per
+/// entity (see [`Entity::columns`]).
+fn select(e: &Entity) -> &'static str {
+    static BUILT: LazyLock<RwLock<HashMap<&'static str, &'static str>>> =
+        LazyLock::new(RwLock::default);
+    if let Some(sql) = BUILT
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(e.table)
+    {
+        return sql;
+    }
+    let mut built = BUILT.write().unwrap_or_else(PoisonError::into_inner);
+    built
+        .entry(e.table)
+        .or_insert_with(|| Box::leak(build_select(e).into_boxed_str()))
+}
+
+fn build_select(e: &Entity) -> String {
     let cols: Vec<String> = e.columns().iter().map(|c| format!("r.{c}")).collect();
     let company = if has_company(e) {
         "(SELECT c.name FROM companies c WHERE c.id = r.company_id)"
@@ -106,14 +124,14 @@ fn select(e: &Entity) -> String {
 
 fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
     let mut values = Values::new();
-    for (i, c) in e.columns().into_iter().enumerate() {
+    for (i, c) in e.columns().iter().enumerate() {
         let v = to_json(r.get(10 + i)?);
         // Custom field values are a JSON object kept as text.
         let v = match (c.as_str(), v) {
             ("custom", Value::String(text)) => serde_json::from_str(&text).unwrap_or(Value::Null),
             (_, v) => v,
         };
-        values.insert(c, v);
+        values.insert(c.clone(), v);
     }
     Ok(Record {
         id: r.get(0)?,
@@ -139,7 +157,7 @@ fn insert_sql(e: &Entity) -> Insert {
     static BUILT: LazyLock<Mutex<HashMap<&'static str, Insert>>> = LazyLock::new(Mutex::default);
     let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
     let sql = built.entry(e.table).or_insert_with(|| {
-        let cols = e.columns();
+        let cols = e.columns().to_vec();
         let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
         let sql = format!(
             "INSERT INTO {} ({}, created_by, created_at, updated_at) VALUES ({}, ?{})",
