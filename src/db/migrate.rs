@@ -143,6 +143,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "imports undone in batches",
         sql: include_str!("migrations/0026_import_undo.sql"),
     },
+    Migration {
+        version: 27,
+        description: "deals' stage index holds the owner",
+        sql: include_str!("migrations/0027_deal_stage_owner.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

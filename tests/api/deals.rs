@@ -286,6 +286,45 @@ async fn the_board_adds_up_each_column_within_the_viewers_scope() {
 }
 
 #[tokio::test]
+async fn a_deal_shared_with_a_rep_counts_in_their_board_totals_once() {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let rep = app
+        .create_user("rep@huaxing.cn", "小王", "sales", PASSWORD)
+        .await;
+    company(&app, "华星科技").await;
+    let negotiation = stage(&app, "商务谈判");
+    let shared = deal(&app, "共享商机", "华星科技", negotiation, "100.10").await;
+    deal(&app, "别人的商机", "华星科技", negotiation, "200.20").await;
+    let c = app.signed_in_client("rep@huaxing.cn", PASSWORD).await;
+    let (_, before) = app.get_html_as(&c, "/deals/board").await;
+    assert!(!before.contains("共享商机") && !before.contains("CNY 100.10"));
+
+    let r = app
+        .post_form(
+            &app.client,
+            &format!("/deals/{shared}/shares"),
+            &[("target", &format!("u:{rep}")), ("access", "read")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, html) = app.get_html_as(&c, "/deals/board").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("共享商机") && !html.contains("别人的商机"));
+    // 100.10 at 80% is 80.08, in the column's sum (the card shows the amount alone).
+    assert!(
+        html.contains("<div class=\"col-sum\"><span>CNY 100.10</span>"),
+        "the shared deal is counted: {html}"
+    );
+    assert!(html.contains("≈ 80.08"));
+    assert!(
+        !html.contains("CNY 300.30") && !html.contains("CNY 200.20"),
+        "and nobody else's"
+    );
+}
+
+#[tokio::test]
 async fn admins_edit_stages_and_cannot_remove_one_in_use() {
     let app = spawn_app().await;
     app.complete_setup().await;

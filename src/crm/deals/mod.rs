@@ -6,6 +6,7 @@
 pub mod pages;
 pub mod pipelines;
 pub mod store;
+pub mod totals;
 
 use crate::crm::records::{self, Entity, Kind, SOURCES, Values, field as f};
 use crate::db::Tx;

@@ -319,24 +319,43 @@ pub struct Total {
     pub amount: i64,
 }
 
-/// Per stage and currency, the deals of a pipeline that `scope` covers, from the running
-/// totals (one row per owner, and owner -1 for everyone's), plus the shared deals outside
-/// the owners. The owners (or -1) are one list so that each is a seek on the primary key.
-pub fn totals(conn: &Connection, pipeline: i64, scope: &Scope) -> rusqlite::Result<Vec<Total>> {
+/// Every owner's running totals of a pipeline, per stage and currency: owner 0 holds the
+/// deals nobody owns and owner -1 everyone's (see `super::totals`).
+pub fn owner_totals(conn: &Connection, pipeline: i64) -> rusqlite::Result<Vec<(i64, Total)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.owner_id, t.stage_id, t.currency, t.deals, t.amount FROM stage_totals t
+          WHERE t.stage_id IN (SELECT id FROM stages WHERE pipeline_id = ?1) AND t.deals <> 0",
+    )?;
+    stmt.query_map([pipeline], |r| {
+        Ok((
+            r.get(0)?,
+            Total {
+                stage_id: r.get(1)?,
+                currency: r.get(2)?,
+                deals: r.get(3)?,
+                amount: r.get(4)?,
+            },
+        ))
+    })?
+    .collect()
+}
+
+/// Per stage and currency, the deals of a pipeline shared with a viewer whose owners are
+/// not among `scope`'s (which already counts those).
+pub fn shared_totals(
+    conn: &Connection,
+    pipeline: i64,
+    scope: &Scope,
+) -> rusqlite::Result<Vec<Total>> {
     let (owners, shared) = scope_params(scope);
     let mut stmt = conn.prepare_cached(
-        "SELECT stage_id, currency, sum(deals), sum(amount) FROM (
-            SELECT t.stage_id, t.currency, t.deals, t.amount FROM stage_totals t
-             WHERE t.stage_id IN (SELECT id FROM stages WHERE pipeline_id = ?1)
-               AND t.owner_id IN (SELECT value FROM json_each(ifnull(?2, '[-1]')))
-            UNION ALL
-            SELECT d.stage_id, d.currency, 1, d.amount FROM deals d
-             WHERE ?2 IS NOT NULL AND d.id IN (SELECT value FROM json_each(?3))
-               AND d.deleted_at IS NULL AND d.pipeline_id = ?1
-               AND ifnull(d.owner_id, 0) NOT IN (SELECT value FROM json_each(?2)))
-         GROUP BY stage_id, currency HAVING sum(deals) > 0",
+        "SELECT d.stage_id, d.currency, count(*), sum(d.amount) FROM deals d
+          WHERE d.id IN (SELECT value FROM json_each(?2))
+            AND d.deleted_at IS NULL AND d.pipeline_id = ?1
+            AND ifnull(d.owner_id, 0) NOT IN (SELECT value FROM json_each(ifnull(?3, '[]')))
+          GROUP BY d.stage_id, d.currency",
     )?;
-    stmt.query_map(params![pipeline, owners, shared], |r| {
+    stmt.query_map(params![pipeline, shared, owners], |r| {
         Ok(Total {
             stage_id: r.get(0)?,
             currency: r.get(1)?,

@@ -51,6 +51,7 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
     let wanted: Option<i64> = q.get("pipeline").and_then(|p| p.parse().ok());
     let home = page.state.currency();
     let board_scope = scope.clone();
+    let db = page.state.db.clone();
     let (pipelines, stages, totals, cards, reasons) = page
         .state
         .db
@@ -63,7 +64,7 @@ pub async fn board(page: Page, q: web::Query<Params>) -> Result<HttpResponse, Ap
                 return Ok((pipelines, Vec::new(), Vec::new(), Vec::new(), Vec::new()));
             };
             let stages = store::stages(c, pipeline)?;
-            let totals = store::totals(c, pipeline, &board_scope)?;
+            let totals = crate::crm::deals::totals::for_scope(&db, c, pipeline, &board_scope)?;
             let mut cards = Vec::new();
             for s in &stages {
                 cards.push(store::cards(c, s.id, &board_scope, COLUMN_CARDS)?);
