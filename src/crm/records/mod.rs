@@ -204,19 +204,10 @@ impl Entity {
     /// per entity: every record read walks them, and building them for each row of a list
     /// page took 5% of the page.
     pub fn columns(&self) -> &'static [String] {
-        type Known = HashMap<&'static str, &'static [String]>;
-        static KNOWN: LazyLock<RwLock<Known>> = LazyLock::new(RwLock::default);
-        if let Some(cols) = KNOWN
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(self.table)
-        {
-            return cols;
-        }
-        let mut known = KNOWN.write().unwrap_or_else(PoisonError::into_inner);
-        known
-            .entry(self.table)
-            .or_insert_with(|| Box::leak(self.list_columns().into_boxed_slice()))
+        static KNOWN: PerTable<[String]> = LazyLock::new(RwLock::default);
+        per_table(&KNOWN, self.table, || {
+            Box::leak(self.list_columns().into_boxed_slice())
+        })
     }
 
     fn list_columns(&self) -> Vec<String> {
@@ -236,6 +227,26 @@ impl Entity {
         cols.push("custom".into());
         cols
     }
+}
+
+/// Values worked out once per entity table and kept while the process runs.
+pub(crate) type PerTable<T> = LazyLock<RwLock<HashMap<&'static str, &'static T>>>;
+
+/// The value `known` holds for `table`, built (and kept) the first time it is asked for.
+pub(crate) fn per_table<T: ?Sized + Sync>(
+    known: &PerTable<T>,
+    table: &'static str,
+    build: impl FnOnce() -> &'static T,
+) -> &'static T {
+    if let Some(v) = known
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(table)
+    {
+        return v;
+    }
+    let mut known = known.write().unwrap_or_else(PoisonError::into_inner);
+    known.entry(table).or_insert_with(build)
 }
 
 /// A company name reduced for duplicate detection: lower-cased, spaces and common legal-form

@@ -75,19 +75,10 @@ fn has_company(e: &Entity) -> bool {
 /// The SELECT of an entity's records with the names shown beside them, built once per
 /// entity (see [`Entity::columns`]).
 fn select(e: &Entity) -> &'static str {
-    static BUILT: LazyLock<RwLock<HashMap<&'static str, &'static str>>> =
-        LazyLock::new(RwLock::default);
-    if let Some(sql) = BUILT
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(e.table)
-    {
-        return sql;
-    }
-    let mut built = BUILT.write().unwrap_or_else(PoisonError::into_inner);
-    built
-        .entry(e.table)
-        .or_insert_with(|| Box::leak(build_select(e).into_boxed_str()))
+    static BUILT: super::PerTable<str> = LazyLock::new(RwLock::default);
+    super::per_table(&BUILT, e.table, || {
+        Box::leak(build_select(e).into_boxed_str())
+    })
 }
 
 fn build_select(e: &Entity) -> String {
