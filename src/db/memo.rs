@@ -98,13 +98,7 @@ impl Db {
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
-        if let Some(v) = self.memo.lookup((key, user)) {
-            return Ok(v);
-        }
-        let generation = self.memo.generation();
-        let value = Arc::new(self.read_blocking(|c| Ok(load(c)?))?);
-        self.memo.store((key, user), generation, value.clone());
-        Ok(value)
+        self.remembered((key, user), || self.read_blocking(|c| Ok(load(c)?)))
     }
 
     /// Makes everything remembered stale after a change made outside [`Db::write`] that
@@ -139,12 +133,21 @@ impl Db {
         T: Any + Send + Sync,
         F: FnOnce(&Connection) -> rusqlite::Result<T>,
     {
-        if let Some(v) = self.memo.lookup((key, user)) {
+        self.remembered((key, user), || Ok(load(conn)?))
+    }
+
+    /// The value remembered under `key`, or the one `load` gives, kept from now on.
+    fn remembered<T: Any + Send + Sync>(
+        &self,
+        key: (MemoKey, i64),
+        load: impl FnOnce() -> Result<T, AppError>,
+    ) -> Result<Arc<T>, AppError> {
+        if let Some(v) = self.memo.lookup(key) {
             return Ok(v);
         }
         let generation = self.memo.generation();
-        let value = Arc::new(load(conn)?);
-        self.memo.store((key, user), generation, value.clone());
+        let value = Arc::new(load()?);
+        self.memo.store(key, generation, value.clone());
         Ok(value)
     }
 }

@@ -40,6 +40,22 @@ fn marked(app: &TestApp, id: i64) -> i64 {
     ))
 }
 
+/// A set-up server whose importer brought in the Salesforce-style contacts file.
+async fn salesforce_contacts_imported() -> TestApp {
+    let app = spawn_app().await;
+    app.complete_setup().await;
+    let dir = app.dir.path();
+    add_importer(dir).await;
+    import(
+        dir,
+        &data("export-salesforce-style-contacts.csv"),
+        "contacts",
+        &[],
+    )
+    .await;
+    app
+}
+
 #[tokio::test]
 async fn an_import_larger_than_a_batch_is_undone_batch_by_batch_with_one_audit_entry_per_record() {
     // Arrange: 300 contacts and the companies they name, created by one import.
@@ -105,22 +121,18 @@ async fn an_import_larger_than_a_batch_is_undone_batch_by_batch_with_one_audit_e
 #[tokio::test]
 async fn an_undo_cut_off_half_way_is_finished_from_the_page_without_restoring_a_record_twice() {
     // Arrange: 150 contacts, then an import that updated all of them.
-    let app = spawn_app().await;
-    app.complete_setup().await;
-    let dir = app.dir.path();
-    add_importer(dir).await;
-    import(
-        dir,
-        &data("export-salesforce-style-contacts.csv"),
-        "contacts",
-        &[],
-    )
-    .await;
+    let app = salesforce_contacts_imported().await;
     let status = "SELECT status FROM contacts WHERE email = 'william.lopez29@example.com'";
     let earlier = app.query_string(status);
     let hubspot = data("export-hubspot-style-contacts.csv");
     let start = app.query_i64("SELECT max(id) FROM audit_log");
-    import(dir, &hubspot, "contacts", &["--on-duplicate", "update"]).await;
+    import(
+        app.dir.path(),
+        &hubspot,
+        "contacts",
+        &["--on-duplicate", "update"],
+    )
+    .await;
     assert_eq!(app.query_string(status), "prospect");
     // Rows that gave a contact the values it had already changed nothing: no entry.
     let changed = entries_since(&app, start, "contact.update");
@@ -193,17 +205,7 @@ async fn an_undo_cut_off_half_way_is_finished_from_the_page_without_restoring_a_
 #[tokio::test]
 async fn another_write_commits_between_two_batches_of_an_undo() {
     // Arrange
-    let app = spawn_app().await;
-    app.complete_setup().await;
-    let dir = app.dir.path();
-    add_importer(dir).await;
-    import(
-        dir,
-        &data("export-salesforce-style-contacts.csv"),
-        "contacts",
-        &[],
-    )
-    .await;
+    let app = salesforce_contacts_imported().await;
     let id = app.query_i64("SELECT max(id) FROM imports");
     let written = app.query_i64(&format!(
         "SELECT count(*) FROM import_records WHERE import_id = {id}"
@@ -244,17 +246,7 @@ async fn another_write_commits_between_two_batches_of_an_undo() {
 #[tokio::test]
 async fn records_in_the_trash_or_purged_since_are_left_alone_and_still_counted_as_dealt_with() {
     // Arrange: someone trashed three of the imported contacts since, and purged one.
-    let app = spawn_app().await;
-    app.complete_setup().await;
-    let dir = app.dir.path();
-    add_importer(dir).await;
-    import(
-        dir,
-        &data("export-salesforce-style-contacts.csv"),
-        "contacts",
-        &[],
-    )
-    .await;
+    let app = salesforce_contacts_imported().await;
     let id = app.query_i64("SELECT max(id) FROM imports");
     let written = app.query_i64(&format!(
         "SELECT count(*) FROM import_records WHERE import_id = {id}"
