@@ -96,7 +96,19 @@ fn main() -> anyhow::Result<()> {
     println!("{rows} rows, {:.1} MB of CSV", file.len() as f64 / 1e6);
 
     let db = Db::open(&dir.join("kith.db"), 2)?;
-    let actor = Actor::system("bench");
+    // The importer is a sales rep in a department, who owns what the file creates.
+    let rep = db.bookkeeping_blocking(|c| {
+        use kith::crm::{departments::store as departments, users::store as users};
+        let team = departments::insert(c, "华东区", None)?;
+        let rep = users::insert(c, "importer@bench.kith", "导入员", "sales", "-", None)?;
+        departments::set_place(c, rep, Some(team), None)?;
+        Ok(rep)
+    })?;
+    let actor = Actor {
+        user_id: Some(rep),
+        label: "importer@bench.kith".into(),
+        ..Actor::system("bench")
+    };
     let started = Instant::now();
     let (table, _) = imports::read_table(file.as_bytes(), "customers.csv", &Options::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;

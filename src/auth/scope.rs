@@ -18,7 +18,20 @@ pub enum Scope {
         owners: Vec<i64>,
         /// Ids of records shared with the user for this action.
         shared: Vec<i64>,
+        /// For a department scope, the same owners as whole departments and the rest.
+        departments: Option<Departments>,
     },
+}
+
+/// The owners of a department scope again, as departments whose every member is an owner
+/// (their records carry the department, so a list reads one index range per department)
+/// and the owners outside those departments. Both sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Departments {
+    /// Departments whose members' records are all reached.
+    pub ids: Vec<i64>,
+    /// Owners reached who are in none of `ids` (reports placed elsewhere).
+    pub others: Vec<i64>,
 }
 
 impl Scope {
@@ -27,6 +40,7 @@ impl Scope {
         Scope::Some {
             owners,
             shared: Vec::new(),
+            departments: None,
         }
     }
 
@@ -38,7 +52,14 @@ impl Scope {
             None if level == Level::Subordinates => {
                 Ok(Scope::owners_only(departments::subordinates(conn, user)?))
             }
-            None => Ok(Scope::owners_only(departments::team(conn, user)?)),
+            None => {
+                let (ids, others) = departments::team_departments(conn, user)?;
+                Ok(Scope::Some {
+                    owners: departments::team(conn, user)?,
+                    shared: Vec::new(),
+                    departments: Some(Departments { ids, others }),
+                })
+            }
         }
     }
 
@@ -56,12 +77,17 @@ impl Scope {
     pub fn with_shared(self, mut ids: Vec<i64>) -> Scope {
         match self {
             Scope::All => Scope::All,
-            Scope::Some { owners, .. } => {
+            Scope::Some {
+                owners,
+                departments,
+                ..
+            } => {
                 ids.sort_unstable();
                 ids.dedup();
                 Scope::Some {
                     owners,
                     shared: ids,
+                    departments,
                 }
             }
         }
@@ -88,6 +114,14 @@ impl Scope {
         }
     }
 
+    /// The owners as departments and others, for a department scope.
+    pub fn departments(&self) -> Option<&Departments> {
+        match self {
+            Scope::All => None,
+            Scope::Some { departments, .. } => departments.as_ref(),
+        }
+    }
+
     /// Records reached because they are shared.
     pub fn shared(&self) -> &[i64] {
         match self {
@@ -98,7 +132,7 @@ impl Scope {
 
     /// Whether nothing at all is reached.
     pub fn is_empty(&self) -> bool {
-        matches!(self, Scope::Some { owners, shared } if owners.is_empty() && shared.is_empty())
+        matches!(self, Scope::Some { owners, shared, .. } if owners.is_empty() && shared.is_empty())
     }
 }
 

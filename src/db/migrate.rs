@@ -148,6 +148,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "deals' stage index holds the owner",
         sql: include_str!("migrations/0027_deal_stage_owner.sql"),
     },
+    Migration {
+        version: 28,
+        description: "records keep their owner's department",
+        sql: include_str!("migrations/0028_owner_department.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

@@ -354,3 +354,63 @@ async fn a_manager_sees_the_teams_deals_on_the_board_and_no_others() {
     let (_, html) = app.get_html_as(&w.manager_east, "/deals/board").await;
     assert!(html.contains("乙的商机") && !html.contains("甲的商机"));
 }
+
+/// Whether a manager's contacts list (read by department) shows contact B.
+async fn lists_b(w: &World, manager: &Client) -> bool {
+    let (status, html) = w.app.get_html_as(manager, "/contacts").await;
+    assert_eq!(status, StatusCode::OK);
+    html.contains("乙的客户")
+}
+
+#[tokio::test]
+async fn a_managers_list_follows_a_rep_to_another_department_and_a_customer_to_another_owner() {
+    let w = world().await;
+    let app = &w.app;
+    let user = |e: &str| app.query_i64(&format!("SELECT id FROM users WHERE email = '{e}'"));
+    let dept = |n: &str| app.query_i64(&format!("SELECT id FROM departments WHERE name = '{n}'"));
+    let (a, b) = (user("a@huaxing.cn"), user("b@huaxing.cn"));
+    assert!(lists_b(&w, &w.manager_east).await && !lists_b(&w, &w.manager_north).await);
+
+    // Rep B moves from 华东区 to 华北区, and their customers with them.
+    place(app, b, dept("华北区"), None).await;
+    assert!(
+        lists_b(&w, &w.manager_north).await,
+        "the new department's manager"
+    );
+    assert!(
+        !lists_b(&w, &w.manager_east).await,
+        "the old department's manager"
+    );
+
+    // Back in 华东区, contact B is given to rep A (华北区).
+    place(app, b, dept("华东区"), None).await;
+    assert!(lists_b(&w, &w.manager_east).await);
+    let r = app
+        .post_form(
+            &app.client,
+            "/contacts/bulk",
+            &[
+                ("action", "assign"),
+                ("owner_id", &a.to_string()),
+                ("ids", &w.cb.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        lists_b(&w, &w.manager_north).await,
+        "the new owner's manager"
+    );
+    assert!(
+        !lists_b(&w, &w.manager_east).await,
+        "the old owner's manager"
+    );
+    assert_eq!(
+        app.query_i64(
+            "SELECT count(*) FROM contacts c JOIN users u ON u.id = c.owner_id
+             WHERE c.owner_department_id IS NOT u.department_id"
+        ),
+        0,
+        "every contact carries its owner's department"
+    );
+}

@@ -205,6 +205,34 @@ pub fn team(conn: &Connection, user: i64) -> rusqlite::Result<Vec<i64>> {
     stmt.query_map([user], |r| r.get(0))?.collect()
 }
 
+/// A manager's team (see [`team`]) as departments: their department with its
+/// sub-departments, and the team members in none of them (reports placed elsewhere, or the
+/// user when they have no department). Both sorted.
+pub fn team_departments(conn: &Connection, user: i64) -> rusqlite::Result<(Vec<i64>, Vec<i64>)> {
+    let mut depts = conn.prepare_cached(
+        "WITH RECURSIVE
+           depts(id) AS (SELECT department_id FROM users WHERE id = ?1 AND department_id IS NOT NULL
+                         UNION SELECT d.id FROM departments d JOIN depts ON d.parent_id = depts.id)
+         SELECT id FROM depts ORDER BY 1",
+    )?;
+    let ids = depts
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    let mut others = conn.prepare_cached(
+        "WITH RECURSIVE
+           subs(id) AS (SELECT ?1 UNION SELECT u.id FROM users u JOIN subs ON u.manager_id = subs.id),
+           depts(id) AS (SELECT department_id FROM users WHERE id = ?1 AND department_id IS NOT NULL
+                         UNION SELECT d.id FROM departments d JOIN depts ON d.parent_id = depts.id)
+         SELECT u.id FROM subs JOIN users u ON u.id = subs.id
+          WHERE u.department_id IS NULL OR u.department_id NOT IN (SELECT id FROM depts)
+         ORDER BY 1",
+    )?;
+    let others = others
+        .query_map([user], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok((ids, others))
+}
+
 /// A user and their reports at any depth, sorted.
 pub fn subordinates(conn: &Connection, user: i64) -> rusqlite::Result<Vec<i64>> {
     let mut stmt = conn.prepare_cached(

@@ -98,6 +98,7 @@ impl<'a> Params<'a> {
         ListQuery {
             owners: scope.owners().map(<[i64]>::to_vec),
             shared: scope.shared().to_vec(),
+            departments: scope.departments().cloned(),
             fields,
             custom,
             status: self

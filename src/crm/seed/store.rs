@@ -57,8 +57,9 @@ pub fn user(
 pub fn company(conn: &Connection, c: &Company<'_>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO companies (name, name_norm, status, source, province, city, phone, phone_digits,
-           owner_id, created_by, created_at, updated_at, industry_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12)",
+           owner_id, created_by, created_at, updated_at, industry_id, owner_department_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12,
+                 (SELECT department_id FROM users WHERE id = ?9))",
     )?
     .execute(params![
         c.name, normalize_company_name(c.name), c.status, c.source, c.province, c.city, c.phone, c.digits,
@@ -71,8 +72,9 @@ pub fn company(conn: &Connection, c: &Company<'_>) -> rusqlite::Result<i64> {
 pub fn contact(conn: &Connection, c: &Contact<'_>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO contacts (company_id, name, title, status, source, province, city, mobile, mobile_digits,
-           email, owner_id, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13)",
+           email, owner_id, created_by, created_at, updated_at, owner_department_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, ?13,
+                 (SELECT department_id FROM users WHERE id = ?11))",
     )?
     .execute(params![
         c.company, c.name, c.title, c.status, c.source, c.province, c.city, c.mobile, c.digits, c.email,
@@ -117,8 +119,9 @@ pub fn deal(conn: &Connection, d: &Deal<'_>) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO deals (name, company_id, contact_id, pipeline_id, stage_id, amount, currency,
            expected_close, source, lost_reason, notes, owner_id, stage_entered_at, last_activity_at,
-           closed_at, created_by, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?12, ?16, ?17)",
+           closed_at, created_by, created_at, updated_at, owner_department_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?12, ?16, ?17,
+                 (SELECT department_id FROM users WHERE id = ?12))",
     )?
     .execute(params![
         d.name,

@@ -139,6 +139,26 @@ fn a_scale_run_has_the_budget_proportions_and_every_index() {
     let indexes = "SELECT count(*) FROM sqlite_schema WHERE type = 'index'";
     let want: i64 = fresh.query_row(indexes, [], |r| r.get(0)).unwrap();
     assert_eq!(count(&db, indexes), want, "indexes set aside are back");
+    assert!(
+        count(
+            &db,
+            "SELECT count(*) FROM contacts WHERE owner_department_id IS NOT NULL"
+        ) > 0
+    );
+    for sql in [
+        "SELECT count(*) FROM contacts r JOIN users u ON u.id = r.owner_id
+          WHERE r.owner_department_id IS NOT u.department_id",
+        "SELECT count(*) FROM companies r JOIN users u ON u.id = r.owner_id
+          WHERE r.owner_department_id IS NOT u.department_id",
+        "SELECT count(*) FROM deals r JOIN users u ON u.id = r.owner_id
+          WHERE r.owner_department_id IS NOT u.department_id",
+    ] {
+        assert_eq!(
+            count(&db, sql),
+            0,
+            "records carry their owner's department: {sql}"
+        );
+    }
 }
 
 #[test]

@@ -139,6 +139,9 @@ fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
+/// Tables whose rows keep their owner's department (`owner_department_id`, migration 28).
+pub const KEEPS_OWNER_DEPARTMENT: [&str; 4] = ["contacts", "companies", "deals", "leads"];
+
 /// The columns an INSERT binds, in order, and its text.
 type Insert = Arc<(Vec<String>, String)>;
 
@@ -149,11 +152,19 @@ fn insert_sql(e: &Entity) -> Insert {
     let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
     let sql = built.entry(e.table).or_insert_with(|| {
         let cols = e.columns().to_vec();
-        let marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+        let mut names = cols.join(", ");
+        let mut marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+        // The owner's department is copied in the same statement (a trigger would otherwise
+        // write the row a second time).
+        let owner = cols.iter().position(|c| c == "owner_id");
+        if let Some(at) = owner.filter(|_| KEEPS_OWNER_DEPARTMENT.contains(&e.table)) {
+            names.push_str(", owner_department_id");
+            let department = format!("(SELECT department_id FROM users WHERE id = ?{})", at + 1);
+            marks.insert(cols.len(), department);
+        }
         let sql = format!(
-            "INSERT INTO {} ({}, created_by, created_at, updated_at) VALUES ({}, ?{})",
+            "INSERT INTO {} ({names}, created_by, created_at, updated_at) VALUES ({}, ?{})",
             e.table,
-            cols.join(", "),
             marks.join(", "),
             cols.len() + 2
         );
@@ -328,6 +339,9 @@ pub struct ListQuery {
     pub owners: Option<Vec<i64>>,
     /// With `owners`: these records too (shared with the viewer).
     pub shared: Vec<i64>,
+    /// With `owners`: the same owners as whole departments and the rest, when the scope is
+    /// a department's (read by department where that is cheaper).
+    pub departments: Option<crate::auth::scope::Departments>,
     /// Only records whose name contains this text.
     pub name_contains: Option<String>,
 }

@@ -1,24 +1,68 @@
-//! A team's list page, merged from each member's run of the owner indexes.
+//! A team's list page, merged from runs of the owner and department indexes.
 //!
 //! A manager's list shows the records of a department's hundred-odd owners. Walking the sort
 //! index and skipping everyone else's rows costs as many rows as precede the team's fiftieth:
-//! tens of thousands when someone outside the team has just imported a file. Instead, each
-//! owner's next row is read from the `(owner_id, [status,] sort, id)` index, the smallest
-//! (or largest) is taken and that owner's following row read: one index seek per owner and
-//! per row shown, however the rest of the table looks.
+//! tens of thousands when someone outside the team has just imported a file. Instead, rows
+//! are read in runs: a department's records from the `(owner_department_id, updated_at, id)`
+//! index, or one owner's from the `(owner_id, [status,] sort, id)` index. Each run's next row
+//! is compared and the smallest (or largest) taken, so a page costs a seek or two per run
+//! however the rest of the table looks. A department scope in order of last change reads
+//! one run per department (and per report placed elsewhere); other orders one per owner.
 
-use super::{ListQuery, Record, get_many};
+use super::{KEEPS_OWNER_DEPARTMENT, ListQuery, Record, get_many};
 use crate::crm::records::Entity;
 use rusqlite::Connection;
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// Most owners merged this way; beyond, walking the sort index is cheaper.
 const MOST_OWNERS: usize = 200;
 
-/// One page of `q` merged owner by owner, or `None` when `q` is not of the shape the owner
-/// indexes serve (a few owners, no shared records, no other filter, sorted by last change or
-/// name; a status filter only with the last-change sort).
+/// Where a run of rows comes from.
+#[derive(Clone, Copy)]
+enum Source {
+    Owner(i64),
+    Department(i64),
+}
+
+/// The runs that make up `q`'s records, or `None` when `q` is not of the shape the owner and
+/// department indexes serve (a team's records, no shared records, no other filter, sorted by
+/// last change or name; a status filter only with the last-change sort).
+fn sources(e: &Entity, q: &ListQuery, sort: &str) -> Option<Vec<Source>> {
+    let owners = q.owners.as_deref()?;
+    let plain = q.owner_id.is_none()
+        && q.company_id.is_none()
+        && q.tag_id.is_none()
+        && q.industry_id.is_none()
+        && q.custom.is_empty()
+        && q.fields.is_empty()
+        && q.name_contains.is_none()
+        && q.shared.is_empty();
+    if !plain {
+        return None;
+    }
+    let by_department = q.departments.as_ref().filter(|d| {
+        sort == "updated_at"
+            && q.status.is_none()
+            && KEEPS_OWNER_DEPARTMENT.contains(&e.table)
+            && d.others.len() <= MOST_OWNERS
+    });
+    if let Some(d) = by_department {
+        let departments = d.ids.iter().map(|&id| Source::Department(id));
+        return Some(
+            departments
+                .chain(d.others.iter().map(|&id| Source::Owner(id)))
+                .collect(),
+        );
+    }
+    let status_ok = q.status.is_none()
+        || (sort == "updated_at" && matches!(e.table, "contacts" | "companies" | "leads"));
+    let merged = owners.len() > 1 && owners.len() <= MOST_OWNERS;
+    (merged && status_ok && matches!(sort, "updated_at" | "name"))
+        .then(|| owners.iter().map(|&id| Source::Owner(id)).collect())
+}
+
+/// One page of `q` merged from its runs, or `None` when `q` is not of the shape they serve.
 pub fn page(
     conn: &Connection,
     e: &Entity,
@@ -26,66 +70,54 @@ pub fn page(
     sort: &'static str,
     limit: usize,
 ) -> rusqlite::Result<Option<(Vec<Record>, bool)>> {
-    let owners = match q.owners.as_deref() {
-        Some(o) if o.len() > 1 && o.len() <= MOST_OWNERS && q.shared.is_empty() => o,
-        _ => return Ok(None),
-    };
-    let status_ok = q.status.is_none()
-        || (sort == "updated_at" && matches!(e.table, "contacts" | "companies" | "leads"));
-    let plain = q.owner_id.is_none()
-        && q.company_id.is_none()
-        && q.tag_id.is_none()
-        && q.industry_id.is_none()
-        && q.custom.is_empty()
-        && q.fields.is_empty()
-        && q.name_contains.is_none();
-    if !(plain && status_ok && matches!(sort, "updated_at" | "name")) {
+    let Some(sources) = sources(e, q, sort) else {
         return Ok(None);
-    }
-    let (cmp, dir) = if q.desc { ("<", "DESC") } else { (">", "ASC") };
-    // Two statements rather than `(?2 IS NULL OR …)`, which would keep SQLite off the
-    // (owner, status, …) index.
-    let status_test = match q.status {
-        Some(_) => "status = ?2",
-        None => "?2 IS NULL",
     };
-    let sql = format!(
-        "SELECT {sort}, id FROM {table} WHERE owner_id = ?1 AND deleted_at IS NULL \
-         AND {status_test} AND ({sort}, id) {cmp} (?3, ?4) \
-         ORDER BY {sort} {dir}, id {dir} LIMIT 1",
-        table = e.table
-    );
-    let mut next = conn.prepare_cached(&sql)?;
+    // A run reads this many rows at a time: a page's worth split between the runs.
+    let batch = (limit + 1).div_ceil(sources.len()).max(1);
+    let sql = |column| run_sql(e, column, sort, q.status.is_some(), q.desc);
+    let (by_owner, by_department) = (sql("owner_id"), sql("owner_department_id"));
     let status = q.status.as_deref();
-    // Where each owner's run starts: after the cursor, or before every value.
+    let mut fetch = |source: Source, after: &Key| -> rusqlite::Result<VecDeque<Key>> {
+        let (sql, id) = match source {
+            Source::Owner(id) => (&by_owner, id),
+            Source::Department(id) => (&by_department, id),
+        };
+        let mut stmt = conn.prepare_cached(sql)?;
+        let args = rusqlite::params![id, status, after.0, after.1, batch as i64];
+        let rows = stmt.query_map(args, |r| {
+            let key: Option<String> = r.get(0)?;
+            Ok((key.unwrap_or_default(), r.get(1)?))
+        })?;
+        rows.collect()
+    };
+    // Where each run starts: after the cursor, or before every value.
     let start = match &q.after {
         Some((v, id)) => (v.clone(), *id),
         None if q.desc => (String::from(char::MAX), i64::MAX),
         None => (String::new(), i64::MIN),
     };
-    let mut read = |owner: i64, after: &(String, i64)| -> rusqlite::Result<Option<Head>> {
-        let mut rows = next.query(rusqlite::params![owner, status, after.0, after.1])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let key: Option<String> = row.get(0)?;
-        Ok(Some(Head {
-            key: (key.unwrap_or_default(), row.get(1)?),
-            owner,
-        }))
-    };
+    let mut runs: Vec<Run> = sources
+        .into_iter()
+        .map(|source| Run {
+            source,
+            ahead: VecDeque::new(),
+            last: start.clone(),
+            done: false,
+        })
+        .collect();
     let mut heap = Heap::new(q.desc);
-    for &owner in owners {
-        if let Some(head) = read(owner, &start)? {
-            heap.push(head);
+    for (at, run) in runs.iter_mut().enumerate() {
+        if let Some(key) = run.next(batch, &mut fetch)? {
+            heap.push(Head { key, run: at });
         }
     }
     let mut ids = Vec::with_capacity(limit + 1);
     while ids.len() <= limit {
         let Some(head) = heap.pop() else { break };
         ids.push(head.key.1);
-        if let Some(following) = read(head.owner, &head.key)? {
-            heap.push(following);
+        if let Some(key) = runs[head.run].next(batch, &mut fetch)? {
+            heap.push(Head { key, run: head.run });
         }
     }
     let more = ids.len() > limit;
@@ -95,11 +127,57 @@ pub fn page(
     Ok(Some((rows, more)))
 }
 
-/// The next row of one owner's run: its (sort value, id).
+/// The next rows of a run, `column` (the owner or their department) being ?1, the status ?2,
+/// the (sort value, id) they follow ?3 and ?4, how many ?5.
+fn run_sql(e: &Entity, column: &str, sort: &str, status: bool, desc: bool) -> String {
+    let (cmp, dir) = if desc { ("<", "DESC") } else { (">", "ASC") };
+    // Two statements rather than `(?2 IS NULL OR …)`, which would keep SQLite off the
+    // (owner, status, …) index.
+    let status_test = if status { "status = ?2" } else { "?2 IS NULL" };
+    format!(
+        "SELECT {sort}, id FROM {table} WHERE {column} = ?1 AND deleted_at IS NULL \
+         AND {status_test} AND ({sort}, id) {cmp} (?3, ?4) \
+         ORDER BY {sort} {dir}, id {dir} LIMIT ?5",
+        table = e.table
+    )
+}
+
+/// A row's (sort value, id).
+type Key = (String, i64);
+
+/// One owner's or department's rows in list order, read a batch at a time.
+struct Run {
+    source: Source,
+    /// Rows read and not yet taken.
+    ahead: VecDeque<Key>,
+    /// The last row read: the next batch starts after it.
+    last: Key,
+    /// Whether the index has no more rows for this run.
+    done: bool,
+}
+
+impl Run {
+    fn next(
+        &mut self,
+        batch: usize,
+        fetch: &mut impl FnMut(Source, &Key) -> rusqlite::Result<VecDeque<Key>>,
+    ) -> rusqlite::Result<Option<Key>> {
+        if self.ahead.is_empty() && !self.done {
+            self.ahead = fetch(self.source, &self.last)?;
+            self.done = self.ahead.len() < batch;
+            if let Some(last) = self.ahead.back() {
+                self.last = last.clone();
+            }
+        }
+        Ok(self.ahead.pop_front())
+    }
+}
+
+/// The next row of one run and which run it is.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 struct Head {
-    key: (String, i64),
-    owner: i64,
+    key: Key,
+    run: usize,
 }
 
 /// Pops the largest head for a descending sort, the smallest for an ascending one.
@@ -149,6 +227,13 @@ mod tests {
             )
             .unwrap();
         }
+        // Users 1 and 2 in one department, 3 and 4 in another, 5 in none.
+        use crate::crm::departments::store as departments;
+        let north = departments::insert(&conn, "华北区", None).unwrap();
+        let east = departments::insert(&conn, "华东区", None).unwrap();
+        for (user, department) in [(1, north), (2, north), (3, east), (4, east)] {
+            departments::set_place(&conn, user, Some(department), None).unwrap();
+        }
         let statuses = ["lead", "prospect", "customer", "churned"];
         for i in 0..400i64 {
             let (owner, minute) = (i * 7 % 5 + 1, i * 13 % 37);
@@ -160,8 +245,9 @@ mod tests {
                 conn.execute(
                     &format!(
                         "INSERT INTO {table} (name, status, owner_id, created_at, updated_at, \
-                         deleted_at, custom{extra}) \
-                         VALUES (?1, ?2, ?3, 'now', ?4, ?5, '{{}}'{norm})"
+                         deleted_at, custom{extra}, owner_department_id) \
+                         VALUES (?1, ?2, ?3, 'now', ?4, ?5, '{{}}'{norm}, \
+                         (SELECT department_id FROM users WHERE id = ?3))"
                     ),
                     rusqlite::params![
                         name,
@@ -191,12 +277,24 @@ mod tests {
                 ("updated_at", Some("customer")),
             ] {
                 for desc in [true, false] {
-                    for owners in [vec![1, 2], vec![2, 3, 5], vec![1, 2, 3, 4, 5, 99]] {
+                    // By owner, and by department (north) with the owners outside it.
+                    let by_department = |ids: Vec<i64>, others: Vec<i64>| {
+                        Some(crate::auth::scope::Departments { ids, others })
+                    };
+                    for (owners, departments) in [
+                        (vec![1, 2], None),
+                        (vec![2, 3, 5], None),
+                        (vec![1, 2, 3, 4, 5, 99], None),
+                        (vec![1, 2, 5], by_department(vec![1], vec![5])),
+                        (vec![1, 2, 3, 4], by_department(vec![1, 2], vec![])),
+                        (vec![3, 4], by_department(vec![2], vec![])),
+                    ] {
                         let mut q = ListQuery {
                             sort,
                             desc,
                             status: status.map(str::to_string),
                             owners: Some(owners.clone()),
+                            departments,
                             ..Default::default()
                         };
                         // Every page to the end, through the cursor.
@@ -217,6 +315,34 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_reads_its_own_index_in_list_order() {
+        let conn = crate::db::memory().unwrap();
+        for e in crate::crm::records::all() {
+            if !KEEPS_OWNER_DEPARTMENT.contains(&e.table) {
+                continue;
+            }
+            for (column, desc) in [("owner_department_id", true), ("owner_id", false)] {
+                let sql = run_sql(e, column, "updated_at", false, desc);
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(rusqlite::params![1, None::<String>, "", 0, 10], |r| {
+                        r.get(3)
+                    })
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap();
+                let index = format!("({column}=? AND ");
+                assert!(
+                    plan.len() == 1 && plan[0].contains(&index),
+                    "{} {column}: {plan:?}",
+                    e.table
+                );
             }
         }
     }
