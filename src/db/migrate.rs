@@ -153,6 +153,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "records keep their owner's department",
         sql: include_str!("migrations/0028_owner_department.sql"),
     },
+    Migration {
+        version: 29,
+        description: "departments' records by status",
+        sql: include_str!("migrations/0029_department_status.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

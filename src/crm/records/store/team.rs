@@ -3,11 +3,12 @@
 //! A manager's list shows the records of a department's hundred-odd owners. Walking the sort
 //! index and skipping everyone else's rows costs as many rows as precede the team's fiftieth:
 //! tens of thousands when someone outside the team has just imported a file. Instead, rows
-//! are read in runs: a department's records from the `(owner_department_id, updated_at, id)`
-//! index, or one owner's from the `(owner_id, [status,] sort, id)` index. Each run's next row
-//! is compared and the smallest (or largest) taken, so a page costs a seek or two per run
-//! however the rest of the table looks. A department scope in order of last change reads
-//! one run per department (and per report placed elsewhere); other orders one per owner.
+//! are read in runs: a department's records from the `(owner_department_id, [status,]
+//! updated_at, id)` index, or one owner's from the `(owner_id, [status,] sort, id)` index.
+//! Each run's next row is compared and the smallest (or largest) taken, so a page costs a
+//! seek or two per run however the rest of the table looks. A department scope in order of
+//! last change reads one run per department (and per report placed elsewhere); other orders
+//! one run per owner.
 
 use super::{KEEPS_OWNER_DEPARTMENT, ListQuery, Record, get_many};
 use crate::crm::records::Entity;
@@ -41,9 +42,11 @@ fn sources(e: &Entity, q: &ListQuery, sort: &str) -> Option<Vec<Source>> {
     if !plain {
         return None;
     }
+    // The (owner or department, status, last change) indexes.
+    let status_index = matches!(e.table, "contacts" | "companies" | "leads");
     let by_department = q.departments.as_ref().filter(|d| {
         sort == "updated_at"
-            && q.status.is_none()
+            && (q.status.is_none() || status_index)
             && KEEPS_OWNER_DEPARTMENT.contains(&e.table)
             && d.others.len() <= MOST_OWNERS
     });
@@ -55,8 +58,7 @@ fn sources(e: &Entity, q: &ListQuery, sort: &str) -> Option<Vec<Source>> {
                 .collect(),
         );
     }
-    let status_ok = q.status.is_none()
-        || (sort == "updated_at" && matches!(e.table, "contacts" | "companies" | "leads"));
+    let status_ok = q.status.is_none() || (sort == "updated_at" && status_index);
     let merged = owners.len() > 1 && owners.len() <= MOST_OWNERS;
     (merged && status_ok && matches!(sort, "updated_at" | "name"))
         .then(|| owners.iter().map(|&id| Source::Owner(id)).collect())
@@ -326,8 +328,16 @@ mod tests {
             if !KEEPS_OWNER_DEPARTMENT.contains(&e.table) {
                 continue;
             }
-            for (column, desc) in [("owner_department_id", true), ("owner_id", false)] {
-                let sql = run_sql(e, column, "updated_at", false, desc);
+            let statuses: &[bool] = match e.table {
+                "deals" => &[false],
+                _ => &[false, true],
+            };
+            let runs = [("owner_department_id", true), ("owner_id", false)];
+            for ((column, desc), &status) in runs
+                .iter()
+                .flat_map(|r| statuses.iter().map(move |s| (r, s)))
+            {
+                let sql = run_sql(e, column, "updated_at", status, *desc);
                 let plan: Vec<String> = conn
                     .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .unwrap()
@@ -337,10 +347,13 @@ mod tests {
                     .unwrap()
                     .collect::<rusqlite::Result<_>>()
                     .unwrap();
-                let index = format!("({column}=? AND ");
+                let index = match status {
+                    true => format!("({column}=? AND status=? AND updated_at"),
+                    false => format!("({column}=? AND updated_at"),
+                };
                 assert!(
                     plan.len() == 1 && plan[0].contains(&index),
-                    "{} {column}: {plan:?}",
+                    "{} {column} {status}: {plan:?}",
                     e.table
                 );
             }
