@@ -116,12 +116,20 @@ impl Page {
         match (Scope::without_lookup(id, level), shares) {
             (Some(s), None) => Ok(s),
             (known, shares) => {
+                let db = self.state.db.clone();
                 self.state
                     .db
                     .read(move |c| {
                         let scope = match known {
                             Some(s) => s,
-                            None => Scope::of(c, id, level)?,
+                            // A team is worked out once per user and level until the next
+                            // change (or a moment), not again for every page.
+                            None => {
+                                let key = ("scope", level.as_str());
+                                let team =
+                                    db.memo_for_in(c, key, id, |c| Scope::of(c, id, level))?;
+                                team.as_ref().clone()
+                            }
                         };
                         let shared = match shares {
                             Some(edit) => {
