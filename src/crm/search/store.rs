@@ -276,6 +276,8 @@ pub fn search(
         let mut seen: std::collections::HashSet<(&str, i64)> =
             hits.iter().map(|(e, id)| (e.table, *id)).collect();
         let mut looked = 0;
+        // Rowids come in descending order, and so do each entity's ids.
+        let (mut companies, mut contacts) = (companies.downward(), contacts.downward());
         while let Some(row) = rows.next()? {
             looked += 1;
             if hits.len() >= limit || looked > STREAM_CAP {
@@ -283,11 +285,11 @@ pub fn search(
             }
             let (e, id) = entity_of(row.get(0)?);
             let set = if e.table == "companies" {
-                companies
+                &mut companies
             } else {
-                contacts
+                &mut contacts
             };
-            if set.contains(&id) && seen.insert((e.table, id)) {
+            if set.contains(id) && seen.insert((e.table, id)) {
                 hits.push((e, id));
             }
         }
@@ -348,13 +350,38 @@ const STREAM_CAP: usize = 400_000;
 const SMALL_TEAM: usize = 20;
 
 /// Record ids, sorted: a sales rep may own tens of thousands of records, and sorting them
-/// once costs less than hashing each into a set; a lookup is a binary search.
+/// once costs less than hashing each into a set. Matches come newest (largest id) first, so
+/// they are looked up with a [`Downward`] walk rather than a search from scratch each.
 #[derive(Debug)]
 pub struct IdSet(Vec<i64>);
 
 impl IdSet {
-    fn contains(&self, id: &i64) -> bool {
-        self.0.binary_search(id).is_ok()
+    fn downward(&self) -> Downward<'_> {
+        Downward {
+            ids: &self.0,
+            end: self.0.len(),
+        }
+    }
+}
+
+/// Looks up ids in descending order in an [`IdSet`]: each lookup moves on from where the
+/// last one stopped, so a whole stream of matches costs one pass over the set.
+struct Downward<'a> {
+    ids: &'a [i64],
+    /// The ids at `end` and above are larger than every id looked up so far.
+    end: usize,
+}
+
+impl Downward<'_> {
+    /// Whether `id` is in the set; `id` must not be larger than the last one looked up.
+    fn contains(&mut self, id: i64) -> bool {
+        while let Some(&last) = self.ids[..self.end].last() {
+            if last <= id {
+                return last == id;
+            }
+            self.end -= 1;
+        }
+        false
     }
 }
 
@@ -436,6 +463,18 @@ pub fn reindex_company_contacts(conn: &Connection, company: i64) -> rusqlite::Re
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_downward_walk_finds_exactly_the_ids_in_the_set() {
+        let set = IdSet(vec![2, 5, 9, 12]);
+        let mut walk = set.downward();
+        let found: Vec<i64> = [15, 12, 10, 9, 9, 5, 4, 2, 1, -3]
+            .into_iter()
+            .filter(|id| walk.contains(*id))
+            .collect();
+        assert_eq!(found, [12, 9, 9, 5, 2]);
+        assert!(!IdSet(Vec::new()).downward().contains(1));
+    }
 
     fn setup() -> Connection {
         let conn = crate::db::memory().unwrap();
