@@ -158,6 +158,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "departments' records by status",
         sql: include_str!("migrations/0029_department_status.sql"),
     },
+    Migration {
+        version: 30,
+        description: "name indexes hold the owner's department",
+        sql: include_str!("migrations/0030_names_hold_department.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).
