@@ -26,20 +26,25 @@ enum Source {
     Department(i64),
 }
 
-/// The runs that make up `q`'s records, or `None` when `q` is not of the shape the owner and
-/// department indexes serve (a team's records, no shared records, no other filter, sorted by
-/// last change or name; a status filter only with the last-change sort).
-fn sources(e: &Entity, q: &ListQuery, sort: &str) -> Option<Vec<Source>> {
-    let owners = q.owners.as_deref()?;
-    let plain = q.owner_id.is_none()
+/// Whether `q` filters on nothing but the viewer's team (and perhaps a status): no shared
+/// records, owner, company, tag, industry, field or name filter.
+fn only_scoped(q: &ListQuery) -> bool {
+    q.owner_id.is_none()
         && q.company_id.is_none()
         && q.tag_id.is_none()
         && q.industry_id.is_none()
         && q.custom.is_empty()
         && q.fields.is_empty()
         && q.name_contains.is_none()
-        && q.shared.is_empty();
-    if !plain {
+        && q.shared.is_empty()
+}
+
+/// The runs that make up `q`'s records, or `None` when `q` is not of the shape the owner and
+/// department indexes serve (a team's records, no shared records, no other filter, sorted by
+/// last change or name; a status filter only with the last-change sort).
+fn sources(e: &Entity, q: &ListQuery, sort: &str) -> Option<Vec<Source>> {
+    let owners = q.owners.as_deref()?;
+    if !only_scoped(q) {
         return None;
     }
     // The (owner or department, status, last change) indexes.
@@ -151,15 +156,7 @@ fn department_by_name(
         Some(d) if d.others.is_empty() && !d.ids.is_empty() => &d.ids,
         _ => return Ok(None),
     };
-    let plain = q.status.is_none()
-        && q.owner_id.is_none()
-        && q.company_id.is_none()
-        && q.tag_id.is_none()
-        && q.industry_id.is_none()
-        && q.custom.is_empty()
-        && q.fields.is_empty()
-        && q.name_contains.is_none()
-        && q.shared.is_empty();
+    let plain = q.status.is_none() && only_scoped(q);
     if !(plain && sort == "name" && matches!(e.table, "contacts" | "companies")) {
         return Ok(None);
     }
