@@ -199,14 +199,20 @@ async fn moves_are_audited_with_a_stage_history_and_lost_needs_a_reason() {
     assert!(html.contains("Stage history") && html.contains("方案报价"));
 }
 
-#[tokio::test]
-async fn the_board_adds_up_each_column_within_the_viewers_scope() {
+/// An installed app with a sales rep (rep@huaxing.cn) and the company 华星科技.
+async fn with_a_rep_and_a_company() -> (TestApp, i64) {
     let app = spawn_app().await;
     app.complete_setup().await;
     let rep = app
         .create_user("rep@huaxing.cn", "小王", "sales", PASSWORD)
         .await;
     company(&app, "华星科技").await;
+    (app, rep)
+}
+
+#[tokio::test]
+async fn the_board_adds_up_each_column_within_the_viewers_scope() {
+    let (app, rep) = with_a_rep_and_a_company().await;
     let first = stage(&app, "初步接洽");
     let negotiation = stage(&app, "商务谈判");
     for (name, amount) in [("A", "100.10"), ("B", "200.20")] {
@@ -287,12 +293,7 @@ async fn the_board_adds_up_each_column_within_the_viewers_scope() {
 
 #[tokio::test]
 async fn a_deal_shared_with_a_rep_counts_in_their_board_totals_once() {
-    let app = spawn_app().await;
-    app.complete_setup().await;
-    let rep = app
-        .create_user("rep@huaxing.cn", "小王", "sales", PASSWORD)
-        .await;
-    company(&app, "华星科技").await;
+    let (app, rep) = with_a_rep_and_a_company().await;
     let negotiation = stage(&app, "商务谈判");
     let shared = deal(&app, "共享商机", "华星科技", negotiation, "100.10").await;
     deal(&app, "别人的商机", "华星科技", negotiation, "200.20").await;
@@ -309,7 +310,6 @@ async fn a_deal_shared_with_a_rep_counts_in_their_board_totals_once() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (status, html) = app.get_html_as(&c, "/deals/board").await;
-
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("共享商机") && !html.contains("别人的商机"));
     // 100.10 at 80% is 80.08, in the column's sum (the card shows the amount alone).

@@ -8,8 +8,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
+use std::sync::{LazyLock, RwLock};
 
 /// A record as read back, with the names of its owner and company for display.
 #[derive(Debug, Clone, Serialize)]
@@ -142,35 +141,33 @@ fn record(e: &Entity, r: &Row<'_>) -> rusqlite::Result<Record> {
 /// Tables whose rows keep their owner's department (`owner_department_id`, migration 28).
 pub const KEEPS_OWNER_DEPARTMENT: [&str; 4] = ["contacts", "companies", "deals", "leads"];
 
-/// The columns an INSERT binds, in order, and its text.
-type Insert = Arc<(Vec<String>, String)>;
+/// An entity's INSERT statement, binding [`Entity::columns`] in order, then the creator and
+/// the time: built once per table rather than for every record an import writes.
+fn insert_sql(e: &Entity) -> &'static str {
+    static BUILT: super::PerTable<str> = LazyLock::new(RwLock::default);
+    super::per_table(&BUILT, e.table, || {
+        Box::leak(build_insert(e).into_boxed_str())
+    })
+}
 
-/// An entity's INSERT statement: built once per table rather than for every record an
-/// import writes.
-fn insert_sql(e: &Entity) -> Insert {
-    static BUILT: LazyLock<Mutex<HashMap<&'static str, Insert>>> = LazyLock::new(Mutex::default);
-    let mut built = BUILT.lock().unwrap_or_else(PoisonError::into_inner);
-    let sql = built.entry(e.table).or_insert_with(|| {
-        let cols = e.columns().to_vec();
-        let mut names = cols.join(", ");
-        let mut marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
-        // The owner's department is copied in the same statement (a trigger would otherwise
-        // write the row a second time).
-        let owner = cols.iter().position(|c| c == "owner_id");
-        if let Some(at) = owner.filter(|_| KEEPS_OWNER_DEPARTMENT.contains(&e.table)) {
-            names.push_str(", owner_department_id");
-            let department = format!("(SELECT department_id FROM users WHERE id = ?{})", at + 1);
-            marks.insert(cols.len(), department);
-        }
-        let sql = format!(
-            "INSERT INTO {} ({names}, created_by, created_at, updated_at) VALUES ({}, ?{})",
-            e.table,
-            marks.join(", "),
-            cols.len() + 2
-        );
-        Arc::new((cols, sql))
-    });
-    Arc::clone(sql)
+fn build_insert(e: &Entity) -> String {
+    let cols = e.columns();
+    let mut names = cols.join(", ");
+    let mut marks: Vec<String> = (1..=cols.len() + 2).map(|i| format!("?{i}")).collect();
+    // The owner's department is copied in the same statement: a trigger on insert would make
+    // SQLite keep a statement journal for every row an import writes.
+    let owner = cols.iter().position(|c| c == "owner_id");
+    if let Some(at) = owner.filter(|_| KEEPS_OWNER_DEPARTMENT.contains(&e.table)) {
+        names.push_str(", owner_department_id");
+        let department = format!("(SELECT department_id FROM users WHERE id = ?{})", at + 1);
+        marks.insert(cols.len(), department);
+    }
+    format!(
+        "INSERT INTO {} ({names}, created_by, created_at, updated_at) VALUES ({}, ?{})",
+        e.table,
+        marks.join(", "),
+        cols.len() + 2
+    )
 }
 
 /// Inserts a record; `by` becomes its creator.
@@ -180,8 +177,7 @@ pub fn insert(
     values: &Values,
     by: Option<i64>,
 ) -> rusqlite::Result<i64> {
-    let built = insert_sql(e);
-    let (cols, sql) = &*built;
+    let cols = e.columns();
     let mut args: Vec<SqlValue> = Vec::with_capacity(cols.len() + 2);
     args.extend(
         cols.iter()
@@ -189,7 +185,8 @@ pub fn insert(
     );
     args.push(by.map_or(SqlValue::Null, SqlValue::Integer));
     args.push(SqlValue::Text(crate::db::now()));
-    conn.prepare_cached(sql)?.execute(params_from_iter(args))?;
+    conn.prepare_cached(insert_sql(e))?
+        .execute(params_from_iter(args))?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -101,12 +101,7 @@ pub fn page(
         })?;
         rows.collect()
     };
-    // Where each run starts: after the cursor, or before every value.
-    let start = match &q.after {
-        Some((v, id)) => (v.clone(), *id),
-        None if q.desc => (String::from(char::MAX), i64::MAX),
-        None => (String::new(), i64::MIN),
-    };
+    let start = start(q);
     let mut runs: Vec<Run> = sources
         .into_iter()
         .map(|source| Run {
@@ -132,9 +127,22 @@ pub fn page(
     }
     let more = ids.len() > limit;
     ids.truncate(limit);
-    let mut found = get_many(conn, e, &ids)?;
-    let rows = ids.iter().filter_map(|id| found.remove(id)).collect();
-    Ok(Some((rows, more)))
+    Ok(Some((in_order(conn, e, &ids)?, more)))
+}
+
+/// Where a page starts: after the cursor, or before every value.
+fn start(q: &ListQuery) -> Key {
+    match &q.after {
+        Some((v, id)) => (v.clone(), *id),
+        None if q.desc => (String::from(char::MAX), i64::MAX),
+        None => (String::new(), i64::MIN),
+    }
+}
+
+/// The records `ids`, in that order.
+fn in_order(conn: &Connection, e: &Entity, ids: &[i64]) -> rusqlite::Result<Vec<Record>> {
+    let mut found = get_many(conn, e, ids)?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
 }
 
 /// Rows of the name index looked at for a department's page before it is left to the runs
@@ -160,11 +168,7 @@ fn department_by_name(
     if !(plain && sort == "name" && matches!(e.table, "contacts" | "companies")) {
         return Ok(None);
     }
-    let start = match &q.after {
-        Some((v, id)) => (v.clone(), *id),
-        None if q.desc => (String::from(char::MAX), i64::MAX),
-        None => (String::new(), i64::MIN),
-    };
+    let start = start(q);
     let sql = by_name_sql(e, q.desc);
     let departments = serde_json::to_string(departments).unwrap_or_else(|_| "[]".into());
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -177,9 +181,7 @@ fn department_by_name(
         return Ok(None);
     }
     ids.truncate(limit);
-    let mut found = get_many(conn, e, &ids)?;
-    let rows = ids.iter().filter_map(|id| found.remove(id)).collect();
-    Ok(Some((rows, true)))
+    Ok(Some((in_order(conn, e, &ids)?, true)))
 }
 
 /// The ids of the departments ?3 (JSON) after (name ?1, id ?2) among the next [`NAME_SCAN`]
