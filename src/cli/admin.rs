@@ -57,6 +57,7 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
         server::spawn_housekeeping(state.clone());
         crate::crm::webhooks::worker::spawn(state.clone());
         crate::backup::scheduler::spawn(state.clone());
+        crate::crm::search::rebuild::spawn(state.db.clone());
         tracing::info!(
             schema.version = db::LATEST_VERSION,
             "Kith {} serving on http://{local} (ready in {} ms)",

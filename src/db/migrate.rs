@@ -163,6 +163,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "name indexes hold the owner's department",
         sql: include_str!("migrations/0030_names_hold_department.sql"),
     },
+    Migration {
+        version: 31,
+        description: "search entries carry their owner",
+        sql: include_str!("migrations/0031_search_owners.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

@@ -150,6 +150,7 @@ impl Db {
             )));
         }
         tx.write_search_rows()?;
+        search::store::reindex_new_owners(&tx.tx)?;
         if let Some((id, hash)) = &tx.head {
             audit::store::set_head(&tx.tx, *id, hash)?;
         }

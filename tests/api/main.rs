@@ -35,6 +35,7 @@ mod rest_products;
 mod rest_quotes;
 mod roles;
 mod scopes;
+mod search_owners;
 mod sessions;
 mod setup;
 mod sharing;

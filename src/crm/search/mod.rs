@@ -7,6 +7,7 @@
 //! query matching half the database costs the same as a rare one.
 
 pub mod pages;
+pub mod rebuild;
 pub mod store;
 
 /// Whether a character is written without spaces between words (CJK and kana).
@@ -31,6 +32,22 @@ pub fn index_text(parts: &[&str]) -> String {
         out.push(' ');
     }
     out
+}
+
+/// The token that marks an entry as owned by `owner`. It starts with a private-use
+/// character, which the index keeps inside tokens but a query never contains (the query
+/// parser treats it as a separator), so no search can match it unless it asks for owners.
+pub fn owner_token(owner: i64) -> String {
+    format!("\u{E000}o{owner}")
+}
+
+/// An FTS5 expression matching entries owned by any of `owners`.
+fn owned_by_any(owners: &[i64]) -> String {
+    owners
+        .iter()
+        .map(|o| quote(&owner_token(*o)))
+        .collect::<Vec<_>>()
+        .join(" OR ")
 }
 
 fn quote(token: &str) -> String {

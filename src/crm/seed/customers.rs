@@ -172,7 +172,14 @@ pub(super) fn generate(
                 industry,
             },
         )?;
-        search::insert(conn, 0, id, &index_text(&[&name, city_name]), &digits)?;
+        search::insert(
+            conn,
+            0,
+            id,
+            Some(owner),
+            &index_text(&[&name, city_name]),
+            &digits,
+        )?;
         companies.push(CompanyRef {
             id,
             owner,
@@ -222,7 +229,7 @@ pub(super) fn generate(
             title,
             city,
         ]);
-        search::insert(conn, 1, id, &words, &digits)?;
+        search::insert(conn, 1, id, Some(owner), &words, &digits)?;
         if let Some(c) = company {
             companies[c].contact.get_or_insert(id);
         }

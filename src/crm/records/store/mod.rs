@@ -211,6 +211,21 @@ pub fn get_many(
     rows.map(|r| r.map(|rec| (rec.id, rec))).collect()
 }
 
+/// Live records of `e` with ids in `[from, to)`, by id.
+pub fn live_between(
+    conn: &Connection,
+    e: &Entity,
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<Record>> {
+    let sql = format!(
+        "{} WHERE r.id >= ?1 AND r.id < ?2 AND r.deleted_at IS NULL ORDER BY r.id",
+        select(e)
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map([from, to], |r| record(e, r))?.collect()
+}
+
 /// Writes new values if the version still matches; returns rows changed.
 pub fn update(
     conn: &Connection,

@@ -7,113 +7,16 @@ use crate::crm::records::store::{self as records, Record};
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
 use rusqlite::Connection;
 
-fn kind_of(e: &Entity) -> i64 {
-    e.code
-}
+mod index;
+mod reach;
+pub mod rebuild;
 
-/// Companies and contacts are searched; other records are found through their lists.
-fn searched(e: &Entity) -> bool {
-    e.code < 2
-}
-
-fn entity_of(rowid: i64) -> (&'static Entity, i64) {
-    if rowid % 2 == 0 {
-        (&COMPANIES, rowid / 2)
-    } else {
-        (&CONTACTS, rowid / 2)
-    }
-}
-
-/// (Re)writes the index rows of one record; a record in the trash gets none.
-pub fn index(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
-    if !searched(e) {
-        return Ok(());
-    }
-    remove(conn, e, id)?;
-    let r = records::get(conn, e, id)?;
-    if r.deleted_at.is_some() {
-        return Ok(());
-    }
-    let (words, digits) = super::record_text(e, &r);
-    insert(conn, kind_of(e), id, &words, &digits.join(" "))
-}
-
-/// The index rows of a record just inserted, computed from the values it was inserted with
-/// (a new id has no rows to remove, and reading the record back would only repeat them);
-/// `None` for records that are not searched. The write path inserts them (see
-/// `Tx::index_new`).
-pub fn rows_new(
-    conn: &Connection,
-    e: &Entity,
-    id: i64,
-    values: &crate::crm::records::Values,
-) -> rusqlite::Result<Option<NewRows>> {
-    if !searched(e) {
-        return Ok(None);
-    }
-    let company = match values.get("company_id").and_then(serde_json::Value::as_i64) {
-        Some(c) => records::company_name(conn, c)?,
-        None => None,
-    };
-    let (words, digits) = super::values_text(e, values, company.as_deref());
-    Ok(Some(NewRows {
-        kind: kind_of(e),
-        id,
-        words,
-        digits: digits.join(" "),
-    }))
-}
-
-/// A new record's index rows, waiting to be inserted.
-#[derive(Debug)]
-pub struct NewRows {
-    kind: i64,
-    id: i64,
-    words: String,
-    digits: String,
-}
-
-/// Inserts new records' index rows in index order. FTS5 writes its in-memory index out
-/// whenever a row comes in below the previous one (a company, even rowid, created between
-/// contacts): in that order each row would cost a flush and a segment to merge later.
-pub fn insert_new(conn: &Connection, mut rows: Vec<NewRows>) -> rusqlite::Result<()> {
-    rows.sort_unstable_by_key(|r| r.id * 2 + r.kind);
-    for r in rows {
-        insert(conn, r.kind, r.id, &r.words, &r.digits)?;
-    }
-    Ok(())
-}
-
-/// Writes index rows for a record whose text is already known (bulk loads).
-pub fn insert(
-    conn: &Connection,
-    kind: i64,
-    id: i64,
-    words: &str,
-    digits: &str,
-) -> rusqlite::Result<()> {
-    let rowid = id * 2 + kind;
-    conn.prepare_cached("INSERT INTO search_words (rowid, body) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![rowid, words])?;
-    if !digits.is_empty() {
-        conn.prepare_cached("INSERT INTO search_digits (rowid, digits) VALUES (?1, ?2)")?
-            .execute(rusqlite::params![rowid, digits])?;
-    }
-    Ok(())
-}
-
-/// Removes a record from the index.
-pub fn remove(conn: &Connection, e: &Entity, id: i64) -> rusqlite::Result<()> {
-    if !searched(e) {
-        return Ok(());
-    }
-    let rowid = id * 2 + kind_of(e);
-    conn.prepare_cached("DELETE FROM search_words WHERE rowid = ?1")?
-        .execute([rowid])?;
-    conn.prepare_cached("DELETE FROM search_digits WHERE rowid = ?1")?
-        .execute([rowid])?;
-    Ok(())
-}
+pub use index::{
+    NewRows, index, insert, insert_new, reindex_company_contacts, reindex_new_owners, remove,
+    rows_new,
+};
+use index::{entity_of, entry};
+pub use reach::{IdSet, ReachIds, reach_ids};
 
 /// Live records of `e` whose name starts with `prefix`, by name.
 fn by_name_prefix(
@@ -269,27 +172,28 @@ pub fn search(
     };
     // A user who sees the records of a few people: matches are streamed newest first and
     // kept when they are in the (index-read) set of those people's records.
-    if let Some(ReachIds(companies, contacts)) = ids {
+    if let Some(ids) = ids {
         let all = sql.replace(" AND rowid < ?3", "").replace(" LIMIT ?2", "");
-        let mut stmt = conn.prepare_cached(&all)?;
-        let mut rows = stmt.query([expr])?;
+        let narrowed = match &query {
+            Query::Words(x) => owned_query(conn, x, reach)?,
+            Query::Digits(_) => None,
+        };
+        let found = match narrowed {
+            // The index picks the owners' matches itself; shared records are looked up.
+            Some((owned, shared)) => {
+                let mut found = stream_small(conn, &all, &owned, ids, limit)?;
+                found.extend(shared_matches(conn, expr, &shared)?);
+                found.sort_unstable_by(|a, b| b.cmp(a));
+                found.dedup();
+                found
+            }
+            None => stream_small(conn, &all, expr, ids, limit)?,
+        };
         let mut seen: std::collections::HashSet<(&str, i64)> =
             hits.iter().map(|(e, id)| (e.table, *id)).collect();
-        let mut looked = 0;
-        // Rowids come in descending order, and so do each entity's ids.
-        let (mut companies, mut contacts) = (companies.downward(), contacts.downward());
-        while let Some(row) = rows.next()? {
-            looked += 1;
-            if hits.len() >= limit || looked > STREAM_CAP {
-                break;
-            }
-            let (e, id) = entity_of(row.get(0)?);
-            let set = if e.table == "companies" {
-                &mut companies
-            } else {
-                &mut contacts
-            };
-            if set.contains(id) && seen.insert((e.table, id)) {
+        for rowid in found {
+            let (e, id) = entity_of(rowid);
+            if seen.insert((e.table, id)) {
                 hits.push((e, id));
             }
         }
@@ -346,75 +250,86 @@ pub fn search(
 /// Matches looked at, at most, when streaming for a small reach.
 const STREAM_CAP: usize = 400_000;
 
-/// Owners at most in a reach whose record ids are read into memory for a search.
-const SMALL_TEAM: usize = 20;
+/// Shared records at most that are looked up one by one beside a search of owners' entries;
+/// a reach with more shared records streams all matches instead.
+const SHARED_LOOKUPS: usize = 200;
 
-/// Record ids, sorted: a sales rep may own tens of thousands of records, and sorting them
-/// once costs less than hashing each into a set. Matches come newest (largest id) first, so
-/// they are looked up with a [`Downward`] walk rather than a search from scratch each.
-#[derive(Debug)]
-pub struct IdSet(Vec<i64>);
-
-impl IdSet {
-    fn downward(&self) -> Downward<'_> {
-        Downward {
-            ids: &self.0,
-            end: self.0.len(),
-        }
-    }
-}
-
-/// Looks up ids in descending order in an [`IdSet`]: each lookup moves on from where the
-/// last one stopped, so a whole stream of matches costs one pass over the set.
-struct Downward<'a> {
-    ids: &'a [i64],
-    /// The ids at `end` and above are larger than every id looked up so far.
-    end: usize,
-}
-
-impl Downward<'_> {
-    /// Whether `id` is in the set; `id` must not be larger than the last one looked up.
-    fn contains(&mut self, id: i64) -> bool {
-        while let Some(&last) = self.ids[..self.end].last() {
-            if last <= id {
-                return last == id;
-            }
-            self.end -= 1;
-        }
-        false
-    }
-}
-
-/// The ids of the companies and contacts a small reach covers.
-#[derive(Debug)]
-pub struct ReachIds(IdSet, IdSet);
-
-/// For a user who sees only the records of a few owners (and some shared ones), the ids of
-/// those records per entity; `None` when the reach is wider.
-pub fn reach_ids(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<ReachIds>> {
-    let mut sets = Vec::with_capacity(2);
+/// For a small reach, once entries carry their owners: the query narrowed to the reach's
+/// owners, and the index rows of its shared records, to look up one by one. `None` when
+/// the index cannot narrow it (still being rewritten, or too many shared records).
+fn owned_query(
+    conn: &Connection,
+    expr: &str,
+    reach: &Reach,
+) -> rusqlite::Result<Option<(String, Vec<i64>)>> {
+    let mut owners: Vec<i64> = Vec::new();
+    let mut shared: Vec<i64> = Vec::new();
     for e in [&COMPANIES, &CONTACTS] {
         let scope = reach.of(e);
-        let Some(owners) = scope.owners().filter(|o| o.len() <= SMALL_TEAM) else {
-            return Ok(None);
-        };
-        let mut ids: Vec<i64> = scope.shared().to_vec();
-        let sql = format!(
-            "SELECT id FROM {} WHERE owner_id = ?1 AND deleted_at IS NULL",
-            e.table
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
-        for owner in owners {
-            for id in stmt.query_map([owner], |r| r.get(0))? {
-                ids.push(id?);
-            }
-        }
-        ids.sort_unstable();
-        sets.push(IdSet(ids));
+        owners.extend(scope.owners().unwrap_or_default());
+        shared.extend(scope.shared().iter().map(|id| entry(e, *id)));
     }
-    let contacts = sets.pop().unwrap_or(IdSet(Vec::new()));
-    let companies = sets.pop().unwrap_or(IdSet(Vec::new()));
-    Ok(Some(ReachIds(companies, contacts)))
+    owners.sort_unstable();
+    owners.dedup();
+    if shared.len() > SHARED_LOOKUPS || !rebuild::owners_indexed(conn)? {
+        return Ok(None);
+    }
+    let owned = if owners.is_empty() {
+        // Nobody's entries: only the shared records can match.
+        format!("({expr}) AND {}", super::quote(&super::owner_token(0)))
+    } else {
+        format!("({expr}) AND ({})", super::owned_by_any(&owners))
+    };
+    Ok(Some((owned, shared)))
+}
+
+/// Which of the index rows `entries` match `expr`.
+fn shared_matches(conn: &Connection, expr: &str, entries: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM search_words WHERE search_words MATCH ?1 AND rowid = ?2",
+    )?;
+    let mut found = Vec::new();
+    for rowid in entries {
+        if stmt.exists(rusqlite::params![expr, rowid])? {
+            found.push(*rowid);
+        }
+    }
+    Ok(found)
+}
+
+/// Streams the matches of `expr` newest first (`sql` has no bound or limit) and keeps the
+/// first `limit` that are in `ids`: their index row ids, newest first.
+fn stream_small(
+    conn: &Connection,
+    sql: &str,
+    expr: &str,
+    ids: &ReachIds,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([expr])?;
+    let mut found = Vec::new();
+    let mut looked = 0;
+    // Rowids come in descending order, and so do each entity's ids.
+    let ReachIds(companies, contacts) = ids;
+    let (mut companies, mut contacts) = (companies.downward(), contacts.downward());
+    while let Some(row) = rows.next()? {
+        looked += 1;
+        if found.len() >= limit || looked > STREAM_CAP {
+            break;
+        }
+        let rowid: i64 = row.get(0)?;
+        let (e, id) = entity_of(rowid);
+        let set = if e.table == "companies" {
+            &mut companies
+        } else {
+            &mut contacts
+        };
+        if set.contains(id) {
+            found.push(rowid);
+        }
+    }
+    Ok(found)
 }
 
 /// Reads the records of the first `limit` hits, in hit order.
@@ -445,19 +360,6 @@ fn load(
         }
     }
     Ok(out)
-}
-
-/// Re-indexes the live contacts of a company (their entries carry the company's name).
-pub fn reindex_company_contacts(conn: &Connection, company: i64) -> rusqlite::Result<usize> {
-    let mut stmt =
-        conn.prepare("SELECT id FROM contacts WHERE company_id = ?1 AND deleted_at IS NULL")?;
-    let ids: Vec<i64> = stmt
-        .query_map([company], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in &ids {
-        index(conn, &CONTACTS, *id)?;
-    }
-    Ok(ids.len())
 }
 
 #[cfg(test)]
@@ -541,6 +443,8 @@ mod tests {
         conn.execute("INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES ('a@x.cn', 'A', 'sales', 'x', 't', 't')", []).unwrap();
         conn.execute("UPDATE contacts SET owner_id = 1 WHERE name = '王张'", [])
             .unwrap();
+        // The change of hands was noted; the write path rewrites the entry before committing.
+        assert_eq!(reindex_new_owners(&conn).unwrap(), 1);
         let mine = Scope::owners_only(vec![1]);
         let reach = Reach {
             companies: mine.clone(),
