@@ -206,6 +206,14 @@ fn get(path: PathGen) -> RequestGen {
     Arc::new(move |client, base, rng| client.get(format!("{base}{}", path(rng))))
 }
 
+/// One of `ids`, or any id up to `last` when there are none.
+fn pick(ids: &[i64], last: i64, rng: &mut rand::rngs::ThreadRng) -> i64 {
+    match ids.len() {
+        0 => rng.random_range(1..=last),
+        n => ids[rng.random_range(0..n)],
+    }
+}
+
 /// How long each path runs before it is measured.
 const WARM_UP: Duration = Duration::from_millis(1000);
 
@@ -339,19 +347,25 @@ async fn main() {
         "SELECT id FROM stages WHERE outcome = 'open'
          ORDER BY (SELECT position FROM pipelines p WHERE p.id = pipeline_id), position LIMIT 1",
     );
-    // Deal pages the signed-in user may open: their own deals, or any for one who owns none.
-    let deal_ids: Arc<Vec<i64>> = Arc::new({
+    // Record pages the signed-in user may open: their own records (a rep or manager), or
+    // any for one who owns none (the administrator).
+    let owned = |table: &str| -> Arc<Vec<i64>> {
         let mut s = db
-            .prepare(
-                "SELECT id FROM deals WHERE deleted_at IS NULL
-                   AND owner_id = (SELECT id FROM users WHERE email = ?1)",
-            )
-            .expect("deals");
-        s.query_map([&a.user], |r| r.get(0))
-            .expect("rows")
-            .map(|r| r.expect("row"))
-            .collect()
-    });
+            .prepare(&format!(
+                "SELECT id FROM {table} WHERE deleted_at IS NULL
+                   AND owner_id = (SELECT id FROM users WHERE email = ?1)"
+            ))
+            .expect("owned records");
+        Arc::new(
+            s.query_map([&a.user], |r| r.get(0))
+                .expect("rows")
+                .map(|r| r.expect("row"))
+                .collect(),
+        )
+    };
+    let deal_ids = owned("deals");
+    let company_ids = owned("companies");
+    let contact_ids = owned("contacts");
     let last_deal = count("SELECT ifnull(max(id), 1) FROM deals");
     println!(
         "database: {contacts} contacts, {companies} companies, {deals} deals; signed in as {}; \
@@ -412,13 +426,13 @@ async fn main() {
         (
             "360: company page",
             get(Arc::new(move |rng| {
-                format!("/companies/{}", rng.random_range(1..=companies))
+                format!("/companies/{}", pick(&company_ids, companies, rng))
             })),
         ),
         (
             "360: contact page",
             get(Arc::new(move |rng| {
-                format!("/contacts/{}", rng.random_range(1..=contacts))
+                format!("/contacts/{}", pick(&contact_ids, contacts, rng))
             })),
         ),
         (
@@ -439,9 +453,8 @@ async fn main() {
         ),
         (
             "deal 360°",
-            get(Arc::new(move |rng| match deal_ids.len() {
-                0 => format!("/deals/{}", rng.random_range(1..=last_deal)),
-                n => format!("/deals/{}", deal_ids[rng.random_range(0..n)]),
+            get(Arc::new(move |rng| {
+                format!("/deals/{}", pick(&deal_ids, last_deal, rng))
             })),
         ),
         ("forecast", get(fixed("/deals/forecast"))),

@@ -385,6 +385,21 @@ fn walk(
     sort: &str,
     limit: usize,
 ) -> rusqlite::Result<(Vec<Record>, bool)> {
+    let (sql, args) = walk_sql(e, q, sort, limit);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows: Vec<Record> = stmt
+        .query_map(params_from_iter(args), |r| record(e, r))?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    Ok((rows, more))
+}
+
+/// The statement [`walk`] runs, with its arguments.
+fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec<SqlValue>) {
+    // A company's records are few: they are read from the company index and sorted, rather
+    // than found among all of their owner's records along the owner's index.
+    let by_company = q.company_id.is_some() && has_company(e);
     let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = &q.status {
@@ -392,7 +407,11 @@ fn walk(
         args.push(SqlValue::Text(s.clone()));
     }
     if let Some(o) = q.owner_id {
-        sql.push_str(" AND r.owner_id = ?");
+        sql.push_str(if by_company {
+            " AND +r.owner_id = ?"
+        } else {
+            " AND r.owner_id = ?"
+        });
         args.push(SqlValue::Integer(o));
     }
     let json =
@@ -409,7 +428,11 @@ fn walk(
             args.push(json(&q.shared));
         }
         Some([one]) => {
-            sql.push_str(" AND r.owner_id = ?");
+            sql.push_str(if by_company {
+                " AND +r.owner_id = ?"
+            } else {
+                " AND r.owner_id = ?"
+            });
             args.push(SqlValue::Integer(*one));
         }
         Some(many) => {
@@ -488,13 +511,7 @@ fn walk(
     }
     sql.push_str(&format!(" ORDER BY r.{sort} {dir}, r.id {dir} LIMIT ?"));
     args.push(SqlValue::Integer(limit as i64 + 1));
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows: Vec<Record> = stmt
-        .query_map(params_from_iter(args), |r| record(e, r))?
-        .collect::<rusqlite::Result<_>>()?;
-    let more = rows.len() > limit;
-    rows.truncate(limit);
-    Ok((rows, more))
+    (sql, args)
 }
 
 /// Deleted records, newest deletion first.
@@ -741,6 +758,41 @@ mod tests {
                 .any(|step| step.starts_with("SCAN companies") || step.contains("TEMP B-TREE")),
             "{plan:?}"
         );
+    }
+
+    #[test]
+    fn a_companys_records_are_read_from_the_company_index_whoever_looks() {
+        let conn = crate::db::memory().unwrap();
+        let deals = &crate::crm::deals::DEALS;
+        for (e, sort) in [
+            (&crate::crm::contacts::CONTACTS, "name"),
+            (deals, "updated_at"),
+        ] {
+            let teams = [None, Some(vec![3]), Some(vec![3, 4, 5])];
+            for (owners, owner_id) in teams
+                .into_iter()
+                .map(|t| (t, None))
+                .chain([(None, Some(3))])
+            {
+                let q = ListQuery {
+                    company_id: Some(7),
+                    owners,
+                    owner_id,
+                    sort,
+                    ..Default::default()
+                };
+                let (sql, args) = walk_sql(e, &q, sort, 20);
+                let plan: Vec<String> = conn
+                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                    .unwrap()
+                    .query_map(params_from_iter(args), |r| r.get(3))
+                    .unwrap()
+                    .collect::<rusqlite::Result<_>>()
+                    .unwrap();
+                let index = format!("{}_live_company", e.table);
+                assert!(plan[0].contains(&index), "{}: {plan:?}", e.table);
+            }
+        }
     }
 
     #[test]
