@@ -6,6 +6,7 @@
 //!     cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
 //!                                 [--as EMAIL]   (a seeded user, given the bench password)
 //!                                 [--only NAME,…] (only the paths whose name contains one)
+//!                                 [--page PATH]…  (these pages instead, e.g. /deals?sort=name)
 //!
 //! With `--data DIR` an existing seeded folder is reused (seeding a million contacts takes
 //! about a minute); without it a temporary folder is seeded and removed afterwards.
@@ -30,6 +31,8 @@ struct Args {
     user: String,
     /// Only the paths whose name contains one of these (comma-separated); all when empty.
     only: Vec<String>,
+    /// Pages to drive instead of the standard paths (`--page`, repeatable).
+    pages: Vec<String>,
 }
 
 fn args() -> Args {
@@ -40,6 +43,7 @@ fn args() -> Args {
         seconds: 10,
         user: BENCH_USER.into(),
         only: Vec::new(),
+        pages: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -51,6 +55,7 @@ fn args() -> Args {
             "--seconds" => a.seconds = value().parse().unwrap_or(a.seconds),
             "--as" => a.user = value(),
             "--only" => a.only = value().split(',').map(str::to_string).collect(),
+            "--page" => a.pages.push(value()),
             _ => {}
         }
     }
@@ -422,6 +427,10 @@ async fn main() {
                 format!("/contacts?{q}")
             })),
         ),
+        (
+            "list: contacts by status, by name",
+            get(fixed("/contacts?status=customer&sort=name")),
+        ),
         ("list: companies, first page", get(fixed("/companies"))),
         (
             "360: company page",
@@ -452,6 +461,12 @@ async fn main() {
             get(Arc::new(move |_| format!("/deals?stage_id={open_stage}"))),
         ),
         (
+            "list: deals by stage, by amount",
+            get(Arc::new(move |_| {
+                format!("/deals?stage_id={open_stage}&sort=-amount")
+            })),
+        ),
+        (
             "deal 360°",
             get(Arc::new(move |rng| {
                 format!("/deals/{}", pick(&deal_ids, last_deal, rng))
@@ -460,11 +475,24 @@ async fn main() {
         ("forecast", get(fixed("/deals/forecast"))),
         ("create: contact (form post)", create),
     ];
+    let pages: Vec<(String, RequestGen)> = a
+        .pages
+        .iter()
+        .map(|p| {
+            let p = p.clone();
+            (format!("page: {p}"), get(Arc::new(move |_| p.clone())))
+        })
+        .collect();
+    let paths: Vec<(String, RequestGen)> = if pages.is_empty() {
+        paths.into_iter().map(|(n, r)| (n.to_string(), r)).collect()
+    } else {
+        pages
+    };
     for (name, request) in paths {
         if !a.only.is_empty() && !a.only.iter().any(|o| name.contains(o.as_str())) {
             continue;
         }
-        drive(&base, &client, (name, pid), a.clients, a.seconds, request).await;
+        drive(&base, &client, (&name, pid), a.clients, a.seconds, request).await;
     }
     println!("\nRSS after load: {} MiB", rss_kib(pid) / 1024);
     drop(server);

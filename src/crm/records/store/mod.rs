@@ -400,10 +400,14 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
     // A company's records are few: they are read from the company index and sorted, rather
     // than found among all of their owner's records along the owner's index.
     let by_company = q.company_id.is_some() && has_company(e);
+    // A status or stage holds a large share of all rows. Its index (by last change) serves
+    // that order only: in any other, it would have every row of the status read and sorted
+    // for one page, so the sort index is walked instead and the status checked on the way.
+    let few_values = if sort == "updated_at" { "" } else { "+" };
     let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = &q.status {
-        sql.push_str(" AND r.status = ?");
+        sql.push_str(&format!(" AND {few_values}r.status = ?"));
         args.push(SqlValue::Text(s.clone()));
     }
     if let Some(o) = q.owner_id {
@@ -451,7 +455,7 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
                 args.push(SqlValue::Text(value.clone()));
             }
             Some(Kind::Stage) => {
-                sql.push_str(&format!(" AND r.{column} = ?"));
+                sql.push_str(&format!(" AND {few_values}r.{column} = ?"));
                 args.push(SqlValue::Integer(value.parse().unwrap_or(0)));
             }
             _ => {}
@@ -781,16 +785,57 @@ mod tests {
                     sort,
                     ..Default::default()
                 };
-                let (sql, args) = walk_sql(e, &q, sort, 20);
-                let plan: Vec<String> = conn
-                    .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                    .unwrap()
-                    .query_map(params_from_iter(args), |r| r.get(3))
-                    .unwrap()
-                    .collect::<rusqlite::Result<_>>()
-                    .unwrap();
+                let plan = plan(&conn, e, &q);
                 let index = format!("{}_live_company", e.table);
                 assert!(plan[0].contains(&index), "{}: {plan:?}", e.table);
+            }
+        }
+    }
+
+    fn plan(conn: &Connection, e: &Entity, q: &ListQuery) -> Vec<String> {
+        let (sql, args) = walk_sql(e, q, q.sort, 50);
+        conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap()
+            .query_map(params_from_iter(args), |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_status_or_stage_is_checked_along_the_sort_index_in_other_orders() {
+        let conn = crate::db::memory().unwrap();
+        let contacts = &crate::crm::contacts::CONTACTS;
+        let deals = &crate::crm::deals::DEALS;
+        let by_status = |sort| ListQuery {
+            status: Some("customer".into()),
+            sort,
+            ..Default::default()
+        };
+        let by_stage = |sort| ListQuery {
+            fields: vec![("stage_id".into(), "1".into())],
+            sort,
+            ..Default::default()
+        };
+        for (e, q, index) in [
+            (contacts, by_status("updated_at"), "contacts_live_status"),
+            (contacts, by_status("name"), "contacts_live_name"),
+            (contacts, by_status("created_at"), "contacts_live_created"),
+            (deals, by_stage("updated_at"), "deals_live_stage"),
+            (deals, by_stage("name"), "deals_live_name"),
+            (deals, by_stage("amount"), "deals_live_amount"),
+        ] {
+            for owners in [None, Some(vec![3, 4, 5])] {
+                let q = ListQuery {
+                    owners,
+                    ..q.clone()
+                };
+                let plan = plan(&conn, e, &q);
+                assert!(plan[0].contains(index), "{} {}: {plan:?}", e.table, q.sort);
+                assert!(
+                    !plan.iter().any(|p| p.contains("TEMP B-TREE")),
+                    "no sort of every row of the status: {plan:?}"
+                );
             }
         }
     }
