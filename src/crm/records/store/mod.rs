@@ -404,6 +404,10 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
     // that order only: in any other, it would have every row of the status read and sorted
     // for one page, so the sort index is walked instead and the status checked on the way.
     let few_values = if sort == "updated_at" { "" } else { "+" };
+    // Except one person's deals of a stage: a rep holds a few hundred deals, and the
+    // (owner, stage) index narrows them to a handful to sort.
+    let one_owner = matches!(q.owners.as_deref(), Some([_])) && q.shared.is_empty();
+    let stage_values = if one_owner { "" } else { few_values };
     let mut sql = format!("{} WHERE r.deleted_at IS NULL", select(e));
     let mut args: Vec<SqlValue> = Vec::new();
     if let Some(s) = &q.status {
@@ -455,7 +459,7 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
                 args.push(SqlValue::Text(value.clone()));
             }
             Some(Kind::Stage) => {
-                sql.push_str(&format!(" AND {few_values}r.{column} = ?"));
+                sql.push_str(&format!(" AND {stage_values}r.{column} = ?"));
                 args.push(SqlValue::Integer(value.parse().unwrap_or(0)));
             }
             _ => {}
@@ -838,6 +842,13 @@ mod tests {
                 );
             }
         }
+        // One rep's deals of a stage are few: read through (owner, stage) and sorted.
+        let q = ListQuery {
+            owners: Some(vec![3]),
+            ..by_stage("amount")
+        };
+        let plan = plan(&conn, deals, &q);
+        assert!(plan[0].contains("deals_owner_stage"), "{plan:?}");
     }
 
     #[test]
