@@ -153,6 +153,45 @@ mod tests {
     }
 
     #[test]
+    fn the_upgrade_marks_existing_entries_for_rewriting_and_notes_changes_of_owner() {
+        // Arrange: databases before version 31, one empty, one with a company and contacts.
+        let all = crate::db::migrations();
+        let upto = all.iter().position(|m| m.version == 31).unwrap();
+        let old = || {
+            let conn = Connection::open_in_memory().unwrap();
+            crate::db::migrate_with(&conn, &all[..upto]).unwrap();
+            conn
+        };
+        let (empty, used) = (old(), old());
+        used.execute("INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES ('a@x.cn', 'A', 'sales', 'x', 't', 't')", []).unwrap();
+        used.execute("INSERT INTO companies (name, name_norm, status, created_at, updated_at) VALUES ('华星', '华星', 'lead', 't', 't')", []).unwrap();
+        for name in ["甲", "乙", "丙"] {
+            used.execute("INSERT INTO contacts (name, status, created_at, updated_at) VALUES (?1, 'lead', 't', 't')", [name]).unwrap();
+        }
+
+        // Act
+        crate::db::migrate(&empty).unwrap();
+        crate::db::migrate(&used).unwrap();
+
+        // Assert: every entry up to the last contact's (3 * 2 + 1) waits for its owner.
+        assert_eq!(progress(&empty).unwrap(), Progress::Done);
+        assert_eq!(progress(&used).unwrap(), Progress::Rewriting(8));
+        used.execute("UPDATE contacts SET owner_id = 1 WHERE id = 2", [])
+            .unwrap();
+        used.execute("UPDATE contacts SET name = '丁' WHERE id = 3", [])
+            .unwrap();
+        let noted: String = used
+            .query_row("SELECT group_concat(entry) FROM search_stale", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(
+            noted, "5",
+            "contact 2 changed hands; contact 3 only its name"
+        );
+    }
+
+    #[test]
     fn entries_written_before_owners_are_rewritten_a_slice_at_a_time() {
         let conn = upgraded();
         let before = found(&conn, 1);
