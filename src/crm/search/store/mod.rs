@@ -11,11 +11,12 @@ mod index;
 mod reach;
 pub mod rebuild;
 
+use index::entity_of;
 pub use index::{
     NewRows, index, insert, insert_new, reindex_company_contacts, reindex_new_owners, remove,
     rows_new,
 };
-use index::{entity_of, entry};
+use reach::small_reach;
 pub use reach::{IdSet, ReachIds, reach_ids};
 
 /// Live records of `e` whose name starts with `prefix`, by name.
@@ -173,22 +174,7 @@ pub fn search(
     // A user who sees the records of a few people: matches are streamed newest first and
     // kept when they are in the (index-read) set of those people's records.
     if let Some(ids) = ids {
-        let all = sql.replace(" AND rowid < ?3", "").replace(" LIMIT ?2", "");
-        let narrowed = match &query {
-            Query::Words(x) => owned_query(conn, x, reach)?,
-            Query::Digits(_) => None,
-        };
-        let found = match narrowed {
-            // The index picks the owners' matches itself; shared records are looked up.
-            Some((owned, shared)) => {
-                let mut found = stream_small(conn, &all, &owned, ids, limit)?;
-                found.extend(shared_matches(conn, expr, &shared)?);
-                found.sort_unstable_by(|a, b| b.cmp(a));
-                found.dedup();
-                found
-            }
-            None => stream_small(conn, &all, expr, ids, limit)?,
-        };
+        let found = small_reach(conn, sql, &query, reach, ids, limit)?;
         let mut seen: std::collections::HashSet<(&str, i64)> =
             hits.iter().map(|(e, id)| (e.table, *id)).collect();
         for rowid in found {
@@ -245,91 +231,6 @@ pub fn search(
         }
     }
     load(conn, hits, limit)
-}
-
-/// Matches looked at, at most, when streaming for a small reach.
-const STREAM_CAP: usize = 400_000;
-
-/// Shared records at most that are looked up one by one beside a search of owners' entries;
-/// a reach with more shared records streams all matches instead.
-const SHARED_LOOKUPS: usize = 200;
-
-/// For a small reach, once entries carry their owners: the query narrowed to the reach's
-/// owners, and the index rows of its shared records, to look up one by one. `None` when
-/// the index cannot narrow it (still being rewritten, or too many shared records).
-fn owned_query(
-    conn: &Connection,
-    expr: &str,
-    reach: &Reach,
-) -> rusqlite::Result<Option<(String, Vec<i64>)>> {
-    let mut owners: Vec<i64> = Vec::new();
-    let mut shared: Vec<i64> = Vec::new();
-    for e in [&COMPANIES, &CONTACTS] {
-        let scope = reach.of(e);
-        owners.extend(scope.owners().unwrap_or_default());
-        shared.extend(scope.shared().iter().map(|id| entry(e, *id)));
-    }
-    owners.sort_unstable();
-    owners.dedup();
-    if shared.len() > SHARED_LOOKUPS || !rebuild::owners_indexed(conn)? {
-        return Ok(None);
-    }
-    let owned = if owners.is_empty() {
-        // Nobody's entries: only the shared records can match.
-        format!("({expr}) AND {}", super::quote(&super::owner_token(0)))
-    } else {
-        format!("({expr}) AND ({})", super::owned_by_any(&owners))
-    };
-    Ok(Some((owned, shared)))
-}
-
-/// Which of the index rows `entries` match `expr`.
-fn shared_matches(conn: &Connection, expr: &str, entries: &[i64]) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT rowid FROM search_words WHERE search_words MATCH ?1 AND rowid = ?2",
-    )?;
-    let mut found = Vec::new();
-    for rowid in entries {
-        if stmt.exists(rusqlite::params![expr, rowid])? {
-            found.push(*rowid);
-        }
-    }
-    Ok(found)
-}
-
-/// Streams the matches of `expr` newest first (`sql` has no bound or limit) and keeps the
-/// first `limit` that are in `ids`: their index row ids, newest first.
-fn stream_small(
-    conn: &Connection,
-    sql: &str,
-    expr: &str,
-    ids: &ReachIds,
-    limit: usize,
-) -> rusqlite::Result<Vec<i64>> {
-    let mut stmt = conn.prepare_cached(sql)?;
-    let mut rows = stmt.query([expr])?;
-    let mut found = Vec::new();
-    let mut looked = 0;
-    // Rowids come in descending order, and so do each entity's ids.
-    let ReachIds(companies, contacts) = ids;
-    let (mut companies, mut contacts) = (companies.downward(), contacts.downward());
-    while let Some(row) = rows.next()? {
-        looked += 1;
-        if found.len() >= limit || looked > STREAM_CAP {
-            break;
-        }
-        let rowid: i64 = row.get(0)?;
-        let (e, id) = entity_of(rowid);
-        let set = if e.table == "companies" {
-            &mut companies
-        } else {
-            &mut contacts
-        };
-        if set.contains(id) {
-            found.push(rowid);
-        }
-    }
-    Ok(found)
 }
 
 /// Reads the records of the first `limit` hits, in hit order.

@@ -1,6 +1,9 @@
-//! The record ids of a small reach, kept in memory for searches.
+//! Searches for a small reach: the record ids it covers, kept in memory, and the matches
+//! among them, asked of the index by owner once entries carry owners.
 
 use super::Reach;
+use super::index::{entity_of, entry};
+use crate::crm::search::Query;
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
 use rusqlite::Connection;
 
@@ -73,4 +76,124 @@ pub fn reach_ids(conn: &Connection, reach: &Reach) -> rusqlite::Result<Option<Re
     let contacts = sets.pop().unwrap_or(IdSet(Vec::new()));
     let companies = sets.pop().unwrap_or(IdSet(Vec::new()));
     Ok(Some(ReachIds(companies, contacts)))
+}
+
+/// The index row ids of the first `limit` matches a small reach covers, newest first.
+/// `sql` reads matches newest first from `rowid < ?3`, at most `?2`.
+pub(super) fn small_reach(
+    conn: &Connection,
+    sql: &str,
+    query: &Query,
+    reach: &Reach,
+    ids: &ReachIds,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let all = sql.replace(" AND rowid < ?3", "").replace(" LIMIT ?2", "");
+    let expr = match query {
+        Query::Words(x) => {
+            // Once entries carry owners, the index picks the owners' matches itself and
+            // the shared records are looked up one by one.
+            if let Some((owned, shared)) = owned_query(conn, x, reach)? {
+                let mut found = stream_small(conn, &all, &owned, ids, limit)?;
+                found.extend(shared_matches(conn, x, &shared)?);
+                found.sort_unstable_by(|a, b| b.cmp(a));
+                found.dedup();
+                return Ok(found);
+            }
+            x
+        }
+        Query::Digits(x) => x,
+    };
+    stream_small(conn, &all, expr, ids, limit)
+}
+
+/// Matches looked at, at most, when streaming for a small reach.
+const STREAM_CAP: usize = 400_000;
+
+/// Shared records at most that are looked up one by one beside a search of owners' entries;
+/// a reach with more shared records streams all matches instead.
+const SHARED_LOOKUPS: usize = 200;
+
+/// For a small reach, once entries carry their owners: the query narrowed to the reach's
+/// owners, and the index rows of its shared records, to look up one by one. `None` when
+/// the index cannot narrow it (still being rewritten, or too many shared records).
+fn owned_query(
+    conn: &Connection,
+    expr: &str,
+    reach: &Reach,
+) -> rusqlite::Result<Option<(String, Vec<i64>)>> {
+    let mut owners: Vec<i64> = Vec::new();
+    let mut shared: Vec<i64> = Vec::new();
+    for e in [&COMPANIES, &CONTACTS] {
+        let scope = reach.of(e);
+        owners.extend(scope.owners().unwrap_or_default());
+        shared.extend(scope.shared().iter().map(|id| entry(e, *id)));
+    }
+    owners.sort_unstable();
+    owners.dedup();
+    if shared.len() > SHARED_LOOKUPS || !super::rebuild::owners_indexed(conn)? {
+        return Ok(None);
+    }
+    let owned = if owners.is_empty() {
+        // Nobody's entries: only the shared records can match.
+        format!(
+            "({expr}) AND {}",
+            crate::crm::search::quote(&crate::crm::search::owner_token(0))
+        )
+    } else {
+        format!(
+            "({expr}) AND ({})",
+            crate::crm::search::owned_by_any(&owners)
+        )
+    };
+    Ok(Some((owned, shared)))
+}
+
+/// Which of the index rows `entries` match `expr`.
+fn shared_matches(conn: &Connection, expr: &str, entries: &[i64]) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid FROM search_words WHERE search_words MATCH ?1 AND rowid = ?2",
+    )?;
+    let mut found = Vec::new();
+    for rowid in entries {
+        if stmt.exists(rusqlite::params![expr, rowid])? {
+            found.push(*rowid);
+        }
+    }
+    Ok(found)
+}
+
+/// Streams the matches of `expr` newest first (`sql` has no bound or limit) and keeps the
+/// first `limit` that are in `ids`: their index row ids, newest first.
+fn stream_small(
+    conn: &Connection,
+    sql: &str,
+    expr: &str,
+    ids: &ReachIds,
+    limit: usize,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let mut rows = stmt.query([expr])?;
+    let mut found = Vec::new();
+    let mut looked = 0;
+    // Rowids come in descending order, and so do each entity's ids.
+    let ReachIds(companies, contacts) = ids;
+    let (mut companies, mut contacts) = (companies.downward(), contacts.downward());
+    while let Some(row) = rows.next()? {
+        looked += 1;
+        if found.len() >= limit || looked > STREAM_CAP {
+            break;
+        }
+        let rowid: i64 = row.get(0)?;
+        let (e, id) = entity_of(rowid);
+        let set = if e.table == "companies" {
+            &mut companies
+        } else {
+            &mut contacts
+        };
+        if set.contains(id) {
+            found.push(rowid);
+        }
+    }
+    Ok(found)
 }
