@@ -29,7 +29,7 @@ pub fn progress(conn: &Connection) -> rusqlite::Result<Progress> {
         .optional()?;
     Ok(match below {
         None => Progress::Done,
-        Some(0) => Progress::Merging,
+        Some(b) if b <= 0 => Progress::Merging,
         Some(b) => Progress::Rewriting(b),
     })
 }
@@ -57,12 +57,28 @@ pub fn step(conn: &Connection, ids: i64) -> rusqlite::Result<Progress> {
 }
 
 /// Merges up to [`MERGE_PAGES`] pages of the index's segments into one; done when FTS5
-/// found nothing left to merge (it then changes fewer than two rows).
+/// found nothing left to merge (it then changes fewer than two rows), or after twice as many
+/// steps as the whole index takes to write once. Saves made meanwhile add segments, and
+/// merging them in would start the whole index over; automatic merging takes them.
+///
+/// `below` counts the steps left as a negative number; 0 before the first step.
 fn merge(conn: &Connection) -> rusqlite::Result<Progress> {
+    let mut left: i64 = -conn
+        .prepare_cached("SELECT below FROM search_rebuild")?
+        .query_row([], |r| r.get::<_, i64>(0))?;
+    if left == 0 {
+        let pages: i64 = conn
+            .prepare_cached("SELECT count(*) FROM search_words_data")?
+            .query_row([], |r| r.get(0))?;
+        left = 2 * (pages / MERGE_PAGES + 1);
+    }
     let before = conn.total_changes();
     conn.prepare_cached("INSERT INTO search_words (search_words, rank) VALUES ('merge', ?1)")?
         .execute([-MERGE_PAGES])?;
-    if conn.total_changes() - before >= 2 {
+    left -= 1;
+    if conn.total_changes() - before >= 2 && left > 0 {
+        conn.prepare_cached("UPDATE search_rebuild SET below = ?1")?
+            .execute([-left])?;
         return Ok(Progress::Merging);
     }
     conn.prepare_cached("DELETE FROM search_rebuild")?
@@ -189,6 +205,16 @@ mod tests {
             noted, "5",
             "contact 2 changed hands; contact 3 only its name"
         );
+    }
+
+    #[test]
+    fn merging_ends_after_its_budget_of_steps_whatever_is_left() {
+        let conn = upgraded();
+        conn.execute("UPDATE search_rebuild SET below = -1", [])
+            .unwrap();
+        assert_eq!(progress(&conn).unwrap(), Progress::Merging);
+        assert_eq!(step(&conn, 3).unwrap(), Progress::Done);
+        assert_eq!(progress(&conn).unwrap(), Progress::Done);
     }
 
     #[test]
