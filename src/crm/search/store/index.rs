@@ -15,7 +15,12 @@ fn searched(e: &Entity) -> bool {
 
 /// The index's row id for a record: companies even, contacts odd.
 pub(super) fn entry(e: &Entity, id: i64) -> i64 {
-    id * 2 + e.code
+    rowid(id, e.code)
+}
+
+/// The index's row id for record `id` of kind `kind` (an entity's code).
+fn rowid(id: i64, kind: i64) -> i64 {
+    id * 2 + kind
 }
 
 /// The record behind an index row id.
@@ -27,7 +32,8 @@ pub(super) fn entity_of(rowid: i64) -> (&'static Entity, i64) {
     }
 }
 
-fn owner_of(values: &Values) -> Option<i64> {
+/// A record's owner, from its values.
+pub(super) fn owner_of(values: &Values) -> Option<i64> {
     values.get("owner_id").and_then(serde_json::Value::as_i64)
 }
 
@@ -97,7 +103,7 @@ pub struct NewRows {
 /// whenever a row comes in below the previous one (a company, even rowid, created between
 /// contacts): in that order each row would cost a flush and a segment to merge later.
 pub fn insert_new(conn: &Connection, mut rows: Vec<NewRows>) -> rusqlite::Result<()> {
-    rows.sort_unstable_by_key(|r| r.id * 2 + r.kind);
+    rows.sort_unstable_by_key(|r| rowid(r.id, r.kind));
     for r in rows {
         insert(conn, r.kind, r.id, r.owner, &r.words, &r.digits)?;
     }
@@ -113,7 +119,7 @@ pub fn insert(
     words: &str,
     digits: &str,
 ) -> rusqlite::Result<()> {
-    let rowid = id * 2 + kind;
+    let rowid = rowid(id, kind);
     insert_words(conn, rowid, owner, words)?;
     if !digits.is_empty() {
         conn.prepare_cached("INSERT INTO search_digits (rowid, digits) VALUES (?1, ?2)")?

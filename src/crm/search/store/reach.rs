@@ -94,7 +94,10 @@ pub(super) fn small_reach(
             // Once entries carry owners, the index picks the owners' matches itself and
             // the shared records are looked up one by one.
             if let Some((owned, shared)) = owned_query(conn, x, reach)? {
-                let mut found = stream_small(conn, &all, &owned, ids, limit)?;
+                let mut found = match owned {
+                    Some(owned) => stream_small(conn, &all, &owned, ids, limit)?,
+                    None => Vec::new(),
+                };
                 found.extend(shared_matches(conn, x, &shared)?);
                 found.sort_unstable_by(|a, b| b.cmp(a));
                 found.dedup();
@@ -115,13 +118,14 @@ const STREAM_CAP: usize = 400_000;
 const SHARED_LOOKUPS: usize = 200;
 
 /// For a small reach, once entries carry their owners: the query narrowed to the reach's
-/// owners, and the index rows of its shared records, to look up one by one. `None` when
-/// the index cannot narrow it (still being rewritten, or too many shared records).
+/// owners (none for a reach of shared records only), and the index rows of its shared
+/// records, to look up one by one. `None` when the index cannot narrow it (still being
+/// rewritten, or too many shared records).
 fn owned_query(
     conn: &Connection,
     expr: &str,
     reach: &Reach,
-) -> rusqlite::Result<Option<(String, Vec<i64>)>> {
+) -> rusqlite::Result<Option<(Option<String>, Vec<i64>)>> {
     let mut owners: Vec<i64> = Vec::new();
     let mut shared: Vec<i64> = Vec::new();
     for e in [&COMPANIES, &CONTACTS] {
@@ -134,18 +138,12 @@ fn owned_query(
     if shared.len() > SHARED_LOOKUPS || !super::rebuild::owners_indexed(conn)? {
         return Ok(None);
     }
-    let owned = if owners.is_empty() {
-        // Nobody's entries: only the shared records can match.
-        format!(
-            "({expr}) AND {}",
-            crate::crm::search::quote(&crate::crm::search::owner_token(0))
-        )
-    } else {
+    let owned = (!owners.is_empty()).then(|| {
         format!(
             "({expr}) AND ({})",
             crate::crm::search::owned_by_any(&owners)
         )
-    };
+    });
     Ok(Some((owned, shared)))
 }
 

@@ -3,7 +3,7 @@
 //! entries are rewritten, searches do not ask the index for an owner's records (see
 //! [`owners_indexed`]).
 
-use super::index::{insert_words, remove_words};
+use super::index::{entry, insert_words, owner_of, remove_words};
 use crate::crm::records::store as records;
 use crate::crm::search::record_text;
 use crate::crm::{companies::COMPANIES, contacts::CONTACTS};
@@ -95,8 +95,7 @@ fn rewrite(conn: &Connection, below: i64, ids: i64) -> rusqlite::Result<Progress
     for e in [&COMPANIES, &CONTACTS] {
         for r in records::live_between(conn, e, low / 2, below / 2)? {
             let (words, _) = record_text(e, &r);
-            let owner = r.values.get("owner_id").and_then(serde_json::Value::as_i64);
-            entries.push((r.id * 2 + e.code, owner, words));
+            entries.push((entry(e, r.id), owner_of(&r.values), words));
         }
     }
     // In row id order: FTS5 flushes its pending rows whenever one comes in below the last.
