@@ -168,6 +168,11 @@ const MIGRATIONS: &[Migration] = &[
         description: "search entries carry their owner",
         sql: include_str!("migrations/0031_search_owners.sql"),
     },
+    Migration {
+        version: 32,
+        description: "import files apart from their imports; contacts by owner and creation",
+        sql: include_str!("migrations/0032_import_files_owner_created.sql"),
+    },
 ];
 
 /// Every migration after v1, in order (tests build older databases from a prefix).

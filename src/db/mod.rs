@@ -3,6 +3,7 @@
 //! Reads go through [`Db::read`]; every state change goes through [`Db::write`] (see
 //! `write.rs`), which also appends the audit entry in the same transaction.
 
+mod checkpoint;
 mod memo;
 mod migrate;
 mod write;
@@ -35,6 +36,8 @@ pub struct Db {
     readers: r2d2::Pool<SqliteConnectionManager>,
     path: PathBuf,
     memo: Arc<memo::Memo>,
+    /// The thread that checkpoints after writes; `None` leaves it to SQLite's commits.
+    checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
 /// Page cache of each read connection, in KiB (SQLite's default is 2 MiB).
@@ -77,6 +80,12 @@ impl Db {
             anyhow::bail!("the database could not be switched to WAL mode (got {mode})");
         }
         migrate(&writer)?;
+        let checkpoints = checkpoint::Checkpoints::start(path).map(Arc::new);
+        if checkpoints.is_some() {
+            writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+            // A WAL that grew during a large job is cut back when it starts over.
+            writer.pragma_update(None, "journal_size_limit", 64 << 20)?;
+        }
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
             .with_init(|c| {
@@ -99,6 +108,7 @@ impl Db {
             readers,
             path: path.to_path_buf(),
             memo: Arc::default(),
+            checkpoints,
         })
     }
 
@@ -163,11 +173,17 @@ impl Db {
     /// have had it, for [`MAX_YIELD`] at most. The lock is not fair: a job taking it again
     /// at once usually wins against the threads just woken to take it, and other people's
     /// saves waited for most of the job instead of one batch (up to 16 s during the undo of
-    /// a 100,000-row import, with batches of 0.25 s).
+    /// a 100,000-row import, with batches of 0.25 s). Then lets a long WAL start over (see
+    /// `checkpoint.rs`).
     pub fn let_others_write(&self) {
         let deadline = Instant::now() + MAX_YIELD;
         while self.queued.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
+        }
+        if let Some(c) = &self.checkpoints
+            && let Ok(writer) = self.lock_writer()
+        {
+            c.restart_if_long(&writer);
         }
     }
 
@@ -179,7 +195,16 @@ impl Db {
         f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
     ) -> Result<T, AppError> {
         let conn = self.lock_writer()?;
-        Ok(f(&conn)?)
+        let value = f(&conn)?;
+        self.wrote();
+        Ok(value)
+    }
+
+    /// Called after each commit: schedules a checkpoint.
+    fn wrote(&self) {
+        if let Some(c) = &self.checkpoints {
+            c.wrote();
+        }
     }
 
     /// `PRAGMA integrity_check` plus the foreign key check; `Ok(())` when both are clean.
@@ -216,9 +241,28 @@ pub fn integrity_problems(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 
 /// The current time as stored in the database: UTC, RFC 3339 with milliseconds.
 pub fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
+    stamp(chrono::Utc::now())
+}
+
+/// A time as stored in the database. Written field by field: chrono's `format` parses its
+/// pattern on every call, which was a tenth of the undo of a large import.
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(24);
+    let _ = write!(
+        s,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        // A leap second counts its milliseconds past 1,000.
+        t.timestamp_subsec_millis().min(999)
+    );
+    s
 }
 
 /// Opens an in-memory database with the latest schema, for unit tests of store code.
@@ -243,6 +287,21 @@ mod tests {
             assert_eq!(rows.count(), 0);
         }
         stmt.get_status(StatementStatus::RePrepare)
+    }
+
+    #[test]
+    fn times_are_stored_as_rfc_3339_utc_with_milliseconds() {
+        use chrono::TimeZone;
+        for (secs, nanos) in [
+            (0, 0),
+            (1_764_000_000, 7_000_000),
+            (253_402_300_799, 999_999_999),
+        ] {
+            let t = chrono::Utc.timestamp_opt(secs, nanos).unwrap();
+            let expected = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            assert_eq!(super::stamp(t), expected);
+        }
+        assert_eq!(super::now().len(), "2026-11-25T10:00:00.000Z".len());
     }
 
     #[test]

@@ -156,6 +156,7 @@ impl Db {
         }
         tx.tx.commit()?;
         self.memo.changed();
+        self.wrote();
         Ok(value)
     }
 

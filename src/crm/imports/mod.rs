@@ -220,7 +220,7 @@ pub fn execute(
     let setup = known.setup(e, &mapping, options.policy, currency, new_companies);
     let planner = db.read_blocking(|c| Ok(plan::Planner::new(c, &setup, &table.headers)?));
     let result = planner.and_then(|mut planner| {
-        // The import's row holds its file: its progress is written about once a second.
+        // The import's progress is written about once a second.
         let noted = std::cell::Cell::new(std::time::Instant::now());
         let progress = |done: usize| {
             if noted.get().elapsed() >= std::time::Duration::from_secs(1) {

@@ -77,12 +77,19 @@ pub fn insert(
     by: Option<i64>,
     now: &str,
 ) -> rusqlite::Result<i64> {
-    conn.execute(
-        "INSERT INTO imports (entity, file_name, file, options, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![entity, file_name, file, options, by, now],
+    let tx = conn.unchecked_transaction()?;
+    tx.execute(
+        "INSERT INTO imports (entity, file_name, options, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![entity, file_name, options, by, now],
     )?;
-    Ok(conn.last_insert_rowid())
+    let id = tx.last_insert_rowid();
+    tx.execute(
+        "INSERT INTO import_files (import_id, file) VALUES (?1, ?2)",
+        params![id, file],
+    )?;
+    tx.commit()?;
+    Ok(id)
 }
 
 /// One import.
@@ -96,9 +103,12 @@ pub fn get(conn: &Connection, id: i64) -> rusqlite::Result<ImportRow> {
 
 /// An import's file, while it is kept.
 pub fn file(conn: &Connection, id: i64) -> rusqlite::Result<Option<Vec<u8>>> {
-    conn.query_row("SELECT file FROM imports WHERE id = ?1", [id], |r| r.get(0))
-        .optional()
-        .map(Option::flatten)
+    conn.query_row(
+        "SELECT file FROM import_files WHERE import_id = ?1",
+        [id],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// The latest imports, newest first; only `by`'s when given.
@@ -154,11 +164,13 @@ pub struct Finish<'a> {
 
 /// Stores how an import ended.
 pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> rusqlite::Result<usize> {
-    let keep_file = f.state == "failed";
-    conn.execute(
+    let tx = conn.unchecked_transaction()?;
+    if f.state != "failed" {
+        tx.execute("DELETE FROM import_files WHERE import_id = ?1", [id])?;
+    }
+    let n = tx.execute(
         "UPDATE imports SET state = ?2, created = ?3, updated = ?4, skipped = ?5, rejected = ?6,
-                report = ?7, finished_at = ?8, rows_done = rows_total,
-                file = CASE WHEN ?9 THEN file ELSE NULL END
+                report = ?7, finished_at = ?8, rows_done = rows_total
          WHERE id = ?1",
         params![
             id,
@@ -168,10 +180,11 @@ pub fn finish(conn: &Connection, id: i64, f: &Finish<'_>) -> rusqlite::Result<us
             f.counts[2],
             f.counts[3],
             f.report,
-            f.now,
-            keep_file
+            f.now
         ],
-    )
+    )?;
+    tx.commit()?;
+    Ok(n)
 }
 
 /// Marks an import as being undone; 0 when it cannot be (not finished, or undone already).
@@ -335,18 +348,14 @@ mod tests {
         let all = crate::db::migrations();
         let upto = all.iter().position(|m| m.version == 26).unwrap();
         crate::db::migrate_with(&conn, &all[..upto]).unwrap();
-        let id = insert(&conn, "contacts", "a.csv", b"x", "{}", None, "t").unwrap();
-        finish(
-            &conn,
-            id,
-            &Finish {
-                state: "done",
-                counts: [1, 0, 0, 0],
-                report: "{}",
-                now: "t",
-            },
+        conn.execute(
+            "INSERT INTO imports (entity, file_name, state, created, report, created_at,
+                                  finished_at)
+             VALUES ('contacts', 'a.csv', 'done', 1, '{}', 't', 't')",
+            [],
         )
         .unwrap();
+        let id = conn.last_insert_rowid();
         record(&conn, id, 1, 7, "created", None).unwrap();
 
         // Act
@@ -370,6 +379,58 @@ mod tests {
         conn.execute("DELETE FROM imports WHERE id = ?1", [id])
             .unwrap();
         assert_eq!(undo_progress(&conn, id).unwrap(), (0, 0));
+    }
+
+    fn ended(conn: &Connection, id: i64, state: &str) {
+        let f = Finish {
+            state,
+            counts: [1, 0, 0, 0],
+            report: "{}",
+            now: "t",
+        };
+        assert_eq!(finish(conn, id, &f).unwrap(), 1);
+    }
+
+    #[test]
+    fn files_move_out_of_the_imports_and_go_once_an_import_is_done() {
+        // Arrange: a database before version 32 with a waiting import (its file kept in
+        // its row) and a finished one.
+        let conn = Connection::open_in_memory().unwrap();
+        let all = crate::db::migrations();
+        let upto = all.iter().position(|m| m.version == 32).unwrap();
+        crate::db::migrate_with(&conn, &all[..upto]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO imports (id, entity, file_name, file, created_at)
+             VALUES (1, 'contacts', 'a.csv', x'6869', 't');
+             INSERT INTO imports (id, entity, file_name, file, state, created_at)
+             VALUES (2, 'contacts', 'b.csv', NULL, 'done', 't');",
+        )
+        .unwrap();
+
+        // Act
+        crate::db::migrate(&conn).unwrap();
+
+        // Assert: the waiting import still has its file, beside it.
+        assert_eq!(file(&conn, 1).unwrap(), Some(b"hi".to_vec()));
+        assert_eq!(file(&conn, 2).unwrap(), None);
+        assert_eq!(get(&conn, 1).unwrap().file_name, "a.csv");
+        // A failed run keeps the file so that it can run again; a finished one drops it.
+        assert_eq!(start(&conn, 1, 1).unwrap(), 1);
+        assert_eq!(progress(&conn, 1, 1).unwrap(), 1);
+        ended(&conn, 1, "failed");
+        assert_eq!(file(&conn, 1).unwrap(), Some(b"hi".to_vec()));
+        ended(&conn, 1, "done");
+        assert_eq!(file(&conn, 1).unwrap(), None);
+        // A new import keeps its file until it has run; deleting an import takes its file.
+        let id = insert(&conn, "contacts", "c.csv", b"x", "{}", None, "t").unwrap();
+        assert_eq!(file(&conn, id).unwrap(), Some(b"x".to_vec()));
+        conn.pragma_update(None, "foreign_keys", true).unwrap();
+        conn.execute("DELETE FROM imports WHERE id = ?1", [id])
+            .unwrap();
+        let left: i64 = conn
+            .query_row("SELECT count(*) FROM import_files", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
     }
 
     #[test]

@@ -852,6 +852,26 @@ mod tests {
     }
 
     #[test]
+    fn one_owners_contacts_by_creation_read_the_owner_creation_index() {
+        let conn = crate::db::memory().unwrap();
+        let contacts = &crate::crm::contacts::CONTACTS;
+        for desc in [true, false] {
+            for (owners, owner_id) in [(Some(vec![3]), None), (None, Some(3))] {
+                let q = ListQuery {
+                    owners,
+                    owner_id,
+                    sort: "created_at",
+                    desc,
+                    ..Default::default()
+                };
+                let plan = plan(&conn, contacts, &q);
+                assert!(plan[0].contains("contacts_live_owner_created"), "{plan:?}");
+                assert!(!plan.iter().any(|p| p.contains("TEMP B-TREE")), "{plan:?}");
+            }
+        }
+    }
+
+    #[test]
     fn a_duplicate_says_which_field_it_shares() {
         let conn = crate::db::memory().unwrap();
         let id = company(&conn, "华星科技有限公司");
