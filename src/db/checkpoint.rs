@@ -63,20 +63,22 @@ impl Checkpoints {
         })
     }
 
-    /// Lets the WAL start over when it has grown long, for a job that writes in batches,
-    /// between two of them, on the writer connection `writer`.
+    /// Whether the WAL had grown past [`LONG`] at the last checkpoint.
+    pub(super) fn long(&self) -> bool {
+        self.shared.frames.load(Ordering::Relaxed) >= LONG
+    }
+
+    /// Lets a [`long`](Self::long) WAL start over, for a job that writes in batches, between
+    /// two of them, on the writer connection `writer`.
     ///
     /// The WAL starts over at a transaction that begins with all of it copied into the
     /// database. A job that begins its next batch as soon as one commits never finds it so:
     /// the background checkpoint is still copying the last batch. Without this, a
     /// 100,000-row import grew the WAL to 490 MB, every page of it newly allocated on disk.
     /// Here the writer, between batches and holding the write lock, copies what is left.
-    pub(super) fn restart_if_long(&self, writer: &Connection) {
-        if self.shared.frames.load(Ordering::Relaxed) < LONG {
-            return;
-        }
+    pub(super) fn restart(&self, writer: &Connection) {
         match passive(writer) {
-            // All copied: the next transaction starts the WAL over.
+            // The next transaction starts the WAL over if no reader kept a frame back.
             Ok(_) => self.shared.frames.store(0, Ordering::Relaxed),
             Err(e) => tracing::warn!("Checkpoint failed: {e}"),
         }
@@ -171,8 +173,8 @@ mod tests {
         assert!(size(&path) >= before + 1_000_000, "checkpointed");
     }
 
-    /// Frames in the WAL after a write of 400 KB, [`Checkpoints::restart_if_long`] (with the
-    /// last checkpoint having seen `seen` frames) and a small write.
+    /// Frames in the WAL after a write of 400 KB, what `Db::let_others_write` does (the last
+    /// checkpoint having seen `seen` frames) and a small write.
     fn frames_after(seen: i64) -> i64 {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("kith.db");
@@ -189,7 +191,9 @@ mod tests {
         let checkpoints = Checkpoints::start(&path).unwrap();
         checkpoints.shared.frames.store(seen, Ordering::Relaxed);
 
-        checkpoints.restart_if_long(&writer);
+        if checkpoints.long() {
+            checkpoints.restart(&writer);
+        }
         writer
             .execute("INSERT INTO scratch VALUES (x'00')", [])
             .unwrap();

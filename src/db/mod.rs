@@ -181,9 +181,10 @@ impl Db {
             std::thread::sleep(Duration::from_millis(1));
         }
         if let Some(c) = &self.checkpoints
+            && c.long()
             && let Ok(writer) = self.lock_writer()
         {
-            c.restart_if_long(&writer);
+            c.restart(&writer);
         }
     }
 
