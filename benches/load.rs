@@ -35,6 +35,10 @@ struct Args {
     pages: Vec<String>,
 }
 
+const USAGE: &str = "
+cargo bench --bench load -- [--scale 1000000] [--data DIR] [--clients 32] [--seconds 10]
+                            [--as EMAIL] [--only NAME,...] [--page PATH]...";
+
 fn args() -> Args {
     let mut a = Args {
         scale: 1_000_000,
@@ -56,7 +60,19 @@ fn args() -> Args {
             "--as" => a.user = value(),
             "--only" => a.only = value().split(',').map(str::to_string).collect(),
             "--page" => a.pages.push(value()),
-            _ => {}
+            // What `cargo bench` passes to every harness.
+            "--bench" => {}
+            other => {
+                // An unknown option must not start a run that seeds a million contacts.
+                let help = matches!(other, "--help" | "-h");
+                let usage = USAGE.trim_start();
+                if help {
+                    println!("{usage}");
+                } else {
+                    eprintln!("unknown option {other}\n{usage}");
+                }
+                std::process::exit(if help { 0 } else { 2 });
+            }
         }
     }
     a

@@ -274,6 +274,20 @@ pub fn memory() -> anyhow::Result<Connection> {
     Ok(conn)
 }
 
+/// Opens an in-memory database at the schema just before `version`, for unit tests of an
+/// upgrade.
+pub fn memory_before(version: u32) -> anyhow::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    let all = migrations();
+    let upto = all
+        .iter()
+        .position(|m| m.version == version)
+        .ok_or_else(|| anyhow::anyhow!("no migration to version {version}"))?;
+    migrate_with(&conn, &all[..upto])?;
+    Ok(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use rusqlite::{Connection, StatementStatus};

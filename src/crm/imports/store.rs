@@ -341,19 +341,10 @@ pub fn fail_interrupted(conn: &Connection, now: &str) -> rusqlite::Result<usize>
 mod tests {
     use super::*;
 
-    /// An in-memory database at the schema before `version`.
-    fn before(version: u32) -> Connection {
-        let conn = Connection::open_in_memory().unwrap();
-        let all = crate::db::migrations();
-        let upto = all.iter().position(|m| m.version == version).unwrap();
-        crate::db::migrate_with(&conn, &all[..upto]).unwrap();
-        conn
-    }
-
     #[test]
     fn the_upgrade_to_batched_undo_keeps_imports_and_what_they_did() {
         // Arrange: a database before version 26 with an import and a record it created.
-        let conn = before(26);
+        let conn = crate::db::memory_before(26).unwrap();
         conn.execute(
             "INSERT INTO imports (entity, file_name, state, created, report, created_at,
                                   finished_at)
@@ -401,7 +392,7 @@ mod tests {
     fn files_move_out_of_the_imports_and_go_once_an_import_is_done() {
         // Arrange: a database before version 32 with a waiting import (its file kept in
         // its row) and a finished one.
-        let conn = before(32);
+        let conn = crate::db::memory_before(32).unwrap();
         conn.execute_batch(
             "INSERT INTO imports (id, entity, file_name, file, created_at)
              VALUES (1, 'contacts', 'a.csv', x'6869', 't');

@@ -414,12 +414,13 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
         sql.push_str(&format!(" AND {few_values}r.status = ?"));
         args.push(SqlValue::Text(s.clone()));
     }
+    let one_owner_test = if by_company {
+        " AND +r.owner_id = ?"
+    } else {
+        " AND r.owner_id = ?"
+    };
     if let Some(o) = q.owner_id {
-        sql.push_str(if by_company {
-            " AND +r.owner_id = ?"
-        } else {
-            " AND r.owner_id = ?"
-        });
+        sql.push_str(one_owner_test);
         args.push(SqlValue::Integer(o));
     }
     let json =
@@ -436,11 +437,7 @@ fn walk_sql(e: &Entity, q: &ListQuery, sort: &str, limit: usize) -> (String, Vec
             args.push(json(&q.shared));
         }
         Some([one]) => {
-            sql.push_str(if by_company {
-                " AND +r.owner_id = ?"
-            } else {
-                " AND r.owner_id = ?"
-            });
+            sql.push_str(one_owner_test);
             args.push(SqlValue::Integer(*one));
         }
         Some(many) => {

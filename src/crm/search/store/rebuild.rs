@@ -170,13 +170,7 @@ mod tests {
     #[test]
     fn the_upgrade_marks_existing_entries_for_rewriting_and_notes_changes_of_owner() {
         // Arrange: databases before version 31, one empty, one with a company and contacts.
-        let all = crate::db::migrations();
-        let upto = all.iter().position(|m| m.version == 31).unwrap();
-        let old = || {
-            let conn = Connection::open_in_memory().unwrap();
-            crate::db::migrate_with(&conn, &all[..upto]).unwrap();
-            conn
-        };
+        let old = || crate::db::memory_before(31).unwrap();
         let (empty, used) = (old(), old());
         used.execute("INSERT INTO users (email, name, role, password_hash, created_at, updated_at) VALUES ('a@x.cn', 'A', 'sales', 'x', 't', 't')", []).unwrap();
         used.execute("INSERT INTO companies (name, name_norm, status, created_at, updated_at) VALUES ('华星', '华星', 'lead', 't', 't')", []).unwrap();
